@@ -1,0 +1,1 @@
+"""Shipped data tables (CSV) and the deterministic generator of the synthetic municipalities."""

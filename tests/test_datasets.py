@@ -1,0 +1,239 @@
+"""Tests of the data layer: shipped tables, the synthetic default set, user CSVs, errors."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.data import synthetic
+from sim.datasets import (
+    DATASETS,
+    MUNICIPALITY_COLUMNS,
+    RER_ALPHA,
+    DataError,
+    load_actors,
+    load_municipalities,
+    synthetic_municipalities,
+)
+
+DEFAULT = load_municipalities()
+COUNTIES = pd.read_csv(resources.files("sim.data").joinpath("counties.csv"), dtype={"county_number": int})
+
+
+def write(tmp_path: Path, text: str, name: str = "kommuner.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- the synthetic default set ------------------------------------------------------------
+
+
+def test_default_set_shape_and_types() -> None:
+    assert len(DEFAULT) == 357
+    assert tuple(DEFAULT.columns) == MUNICIPALITY_COLUMNS
+    assert DEFAULT["number"].is_unique
+    for column in ("number", "county", "population", "size_class"):
+        assert DEFAULT[column].dtype == np.int64
+    assert DEFAULT["rer_funding_nok"].dtype == np.float64
+    assert DEFAULT["name"].map(type).eq(str).all()
+
+
+def test_published_counts_hold_exactly() -> None:
+    population = DEFAULT["population"]
+    assert (population < 1_000).sum() == 21
+    assert (population > 25_000).sum() == 44
+    assert (population > 50_000).sum() == 19
+    assert (population > 100_000).sum() == 7
+    assert population.min() < 200
+    assert 14_500 <= population.mean() <= 15_100
+    assert 0.47 <= (population < 5_000).mean() <= 0.50
+
+
+def test_named_seven_are_the_largest() -> None:
+    largest = DEFAULT.nlargest(7, "population")
+    expected = {301: "Oslo", 4601: "Bergen", 5001: "Trondheim", 1103: "Stavanger", 3201: "Bærum", 4204: "Kristiansand", 3301: "Drammen"}
+    assert dict(zip(largest["number"], largest["name"])) == expected
+    assert DEFAULT.loc[DEFAULT["number"] == 301, "population"].item() == 693_494
+
+
+def test_each_size_class_non_empty() -> None:
+    assert set(DEFAULT["size_class"]) == {0, 1, 2}
+
+
+def test_county_counts_match_counties_csv() -> None:
+    counts = DEFAULT.groupby("county").size()
+    assert counts.to_dict() == dict(zip(COUNTIES["county_number"], COUNTIES["municipality_count"]))
+    assert (DEFAULT["number"] // 100 == DEFAULT["county"]).all()
+
+
+def test_regenerating_csv_gives_identical_bytes() -> None:
+    shipped = resources.files("sim.data").joinpath("municipalities.csv").read_bytes()
+    assert synthetic.render().encode("utf-8") == shipped
+
+
+# --- RER grant -------------------------------------------------------------------------------
+
+
+def test_rer_oslo_and_total() -> None:
+    oslo = DEFAULT.loc[DEFAULT["name"] == "Oslo", "rer_funding_nok"].item()
+    assert oslo == pytest.approx(18e6, abs=0.05e6)
+    assert DEFAULT["rer_funding_nok"].sum() == pytest.approx(100e6)
+
+
+def test_rer_alpha_is_the_fit_to_oslo_18_mnok() -> None:
+    population = DEFAULT["population"].to_numpy(dtype=float)
+    low, high = 0.5, 2.0
+    for _ in range(60):
+        alpha = (low + high) / 2
+        share = population.max() ** alpha / (population**alpha).sum()
+        low, high = (alpha, high) if share < 0.18 else (low, alpha)
+    assert RER_ALPHA == pytest.approx(alpha, abs=1e-4)
+
+
+def test_rer_grows_with_population() -> None:
+    ordered = DEFAULT.sort_values("population")
+    assert ordered["rer_funding_nok"].is_monotonic_increasing
+
+
+# --- actors ----------------------------------------------------------------------------------
+
+
+def test_actors_tables() -> None:
+    actors = load_actors()
+    ministries, directorates, offices = actors.ministries, actors.directorates, actors.regional_offices
+    assert set(ministries.loc[ministries["kubu_member"], "code"]) == {"BFD", "AID", "HOD", "JD", "KD", "KDD", "KUD"}
+    assert ministries.loc[~ministries["kubu_member"], "code"].tolist() == ["DFD"]
+    assert ministries["kubu_member"].dtype == bool
+    assert len(directorates) == 13 and directorates["etatssamarbeid"].all()
+    assert directorates["etatssamarbeid"].dtype == bool
+    assert set(directorates["ministry"]) <= set(ministries["code"])
+    assert directorates["status"].value_counts().to_dict() == {"sourced": 8, "assumed": 5}
+    assert directorates["relevance"].between(0, 1).all()
+    assert (directorates.set_index("code").loc["Hdir", ["relevance", "capacity_py"]] == [1.0, 6.0]).all()
+    for table in (ministries, directorates, offices):
+        assert (table["capacity_py"] > 0).all()
+        assert table["source"].str.contains("assumption").all()
+    assert actors.municipalities.equals(DEFAULT)
+
+
+def test_every_county_has_one_statsforvalter_and_one_korus() -> None:
+    offices = load_actors().regional_offices
+    assert offices["kind"].value_counts().to_dict() == {"statsforvalter": 10, "korus": 7}
+    assert all(isinstance(c, tuple) and all(isinstance(i, int) for i in c) for c in offices["counties"])
+    for kind in ("statsforvalter", "korus"):
+        covered = [c for counties in offices.loc[offices["kind"] == kind, "counties"] for c in counties]
+        assert sorted(covered) == sorted(COUNTIES["county_number"])
+    statsforvalter = offices.set_index("code")["counties"]
+    for county, office in zip(COUNTIES["county_number"], COUNTIES["statsforvalter"]):
+        assert county in statsforvalter[office]
+
+
+def test_unknown_dataset_name() -> None:
+    with pytest.raises(DataError, match="'name'.*sweden.*norway"):
+        load_actors("sweden")
+    with pytest.raises(DataError, match="sweden.*norway"):
+        load_municipalities("sweden")
+    assert DATASETS == ("norway",)
+
+
+# --- user CSVs -------------------------------------------------------------------------------
+
+
+def test_user_csv_round_trip(tmp_path: Path) -> None:
+    path = write(tmp_path, "Kommunenummer;NAVN;Fylke;Innbyggere\n4601;Bergen;Vestland;290000\n0301;Oslo;03;700000\n1818;Herøy;18;1700\n")
+    frame = load_municipalities(path)
+    assert frame["number"].tolist() == [4601, 301, 1818]  # input order kept
+    assert frame["county"].tolist() == [46, 3, 18]
+    assert frame["statsforvalter"].tolist() == ["SF-VL", "SF-OAOB", "SF-NRL"]
+    assert frame["korus"].tolist() == ["KORUS-BERGEN", "KORUS-OSLO", "KORUS-NORD"]
+    assert frame["size_class"].tolist() == [2, 2, 0]
+    assert frame["rer_funding_nok"].sum() == pytest.approx(100e6)
+    again = load_municipalities(write(tmp_path, frame[["number", "name", "county", "population"]].to_csv(index=False), "again.csv"))
+    pd.testing.assert_frame_equal(again, frame)
+
+
+def test_county_derived_from_number_and_size_class_bounds() -> None:
+    frame = load_municipalities(pd.DataFrame({"number": [301, 1101, 1102, 1103], "name": list("abcd"), "population": [4_999, 5_000, 19_999, 20_000]}))
+    assert frame["county"].tolist() == [3, 11, 11, 11]
+    assert frame["size_class"].tolist() == [0, 1, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "words"),
+    [
+        ("nummer,name,pop\n301,Oslo,1\n", "number, population", "kommunenummer"),
+        ("number,name,population\n301,Oslo,1\n0301,Oslo igjen,2\n", "number", "duplicate"),
+        ("number,name,population\n301,Oslo,1\n1101,Eigersund,-5\n", "population", "data row 2"),
+        ("number,name,population\n9901,Nowhere,1\n", "number", "03 Oslo"),
+        ("number,name,county,population\n301,Oslo,Viken,1\n", "county", "Viken"),
+        ("number,name,population\n301,Oslo,many\n", "population", "not an integer"),
+        ("number,name,population\n12345,Too big,1\n", "number", "101..9999"),
+        ("number,name,population\n", "number", "no rows"),
+    ],
+)
+def test_data_errors_name_file_and_column(tmp_path: Path, text: str, column: str, words: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(DataError) as error:
+        load_municipalities(path)
+    message = str(error.value)
+    assert str(path) in message
+    assert f"column '{column}'" in message
+    assert words in message
+
+
+def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no such file"):
+        load_municipalities(tmp_path / "absent.csv")
+
+
+# --- scaled synthetic sets -------------------------------------------------------------------
+
+
+def test_synthetic_municipalities_scale() -> None:
+    frame = synthetic_municipalities(3570)
+    assert len(frame) == 3570 and frame["number"].is_unique
+    assert tuple(frame.columns) == MUNICIPALITY_COLUMNS
+    population = frame["population"]
+    assert [(population < 1_000).sum(), (population > 25_000).sum(), (population > 100_000).sum()] == [210, 440, 70]
+    assert population.mean() == pytest.approx(DEFAULT["population"].mean())
+    assert frame["rer_funding_nok"].sum() == pytest.approx(100e6)
+
+
+def test_synthetic_seed_permutes_rows_only() -> None:
+    a, b = synthetic_municipalities(700, seed=1), synthetic_municipalities(700, seed=2)
+    assert not a["number"].equals(b["number"])
+    pd.testing.assert_frame_equal(a.set_index("number").sort_index(), b.set_index("number").sort_index())
+
+
+@pytest.mark.parametrize("n", [0, -3])
+def test_synthetic_rejects_non_positive_n(n: int) -> None:
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        synthetic_municipalities(n)
+
+
+@given(st.integers(min_value=1, max_value=2_000))
+@settings(max_examples=25, deadline=None)
+def test_synthetic_any_size(n: int) -> None:
+    frame = synthetic_municipalities(n)
+    assert len(frame) == n and frame["number"].is_unique
+    assert frame["population"].between(DEFAULT["population"].min(), DEFAULT["population"].max()).all()
+
+
+# --- order independence ----------------------------------------------------------------------
+
+RAW = pd.read_csv(resources.files("sim.data").joinpath("municipalities.csv"), dtype=str)
+
+
+@given(st.permutations(range(len(RAW))))
+@settings(max_examples=25, deadline=None)
+def test_shuffling_rows_gives_same_per_number_results(order: list[int]) -> None:
+    shuffled = load_municipalities(RAW.iloc[order].reset_index(drop=True))
+    assert shuffled["number"].tolist() == RAW["number"].astype(int).iloc[order].tolist()
+    pd.testing.assert_frame_equal(shuffled.set_index("number").sort_index(), DEFAULT.set_index("number").sort_index())
