@@ -1,0 +1,195 @@
+"""The Mesa model: ministries, directorates, regional offices and municipalities exchanging assignments."""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from . import agents as ag
+from . import rng as counter_rng
+from .core import advance_week
+from .datasets import Actors, load_actors, load_municipalities, synthetic_municipalities
+from .metrics import CRITERIA, METRICS, measure
+from .parameters import validate
+from .state import grow, initial_state, max_new_assignments
+from .structures import OrganisationModel, check_measures, check_structure
+from .world import DIRECTORATE, MINISTRY, build_world
+
+ENGINES = ("numba", "python")
+
+
+def read_metric(model: CoordinationModel, index: int) -> float:
+    """DataCollector reporter: one metric of the current week (module level, so it pickles)."""
+    return float(model.state.metrics[index])
+
+
+class CoordinationModel(mesa.Model):
+    """Cross-sector coordination of drug prevention under one national organisation model.
+
+    Each step is one week.  Ministries issue assignments (oppdrag) on the annual
+    allocation-letter cycle and ad hoc; directorates work them through the phases
+    initiative -> decision -> implementation -> operation; Statsforvalteren carries
+    them to municipalities; every pair of state actors climbs and slips on the
+    coordination staircase (samordningstrappa) as it works together or drifts apart.
+
+    Args:
+        structure: organisation model: ``baseline``, ``model1``, ``model2`` or ``model3``, or an
+            :class:`~sim.structures.OrganisationModel` built in code (e.g. a temporary programme).
+        measures: measures of seed 002 §5.4 switched on, combinable with any model.
+        engine: ``"numba"`` (compiled kernels) or ``"python"`` (the same rules in the agents' methods).
+        municipalities: ``"norway"`` (shipped synthetic set), a CSV path or a DataFrame.
+        n_municipalities: if given, a synthetic set of this many municipalities instead.
+        horizon_weeks: if given, ``running`` turns False after this many weeks.
+        seed, rng: passed to :class:`mesa.Model`; all randomness derives from them.
+        **parameters: behavioural parameters of :data:`sim.parameters.PARAMETERS`.
+    """
+
+    def __init__(
+        self,
+        structure: str | OrganisationModel = "baseline",
+        measures: tuple[str, ...] | list[str] = (),
+        *,
+        engine: str = "numba",
+        municipalities: str | os.PathLike[str] | pd.DataFrame = "norway",
+        n_municipalities: int | None = None,
+        horizon_weeks: int | None = None,
+        seed: int | None = None,
+        rng: Any = None,
+        **parameters: float,
+    ) -> None:
+        super().__init__(seed=seed, rng=rng)
+        organisation = check_structure(structure)
+        self.measures = check_measures(measures)
+        if engine not in ENGINES:
+            raise ValueError(f"engine {engine!r} is not known. Allowed: {', '.join(ENGINES)}.")
+        if horizon_weeks is not None and (not isinstance(horizon_weeks, int) or horizon_weeks < 1):
+            raise ValueError(f"horizon_weeks must be a positive whole number of weeks or None, got {horizon_weeks!r}.")
+        self.params = validate(parameters)
+        self.structure = structure if isinstance(structure, str) else organisation.title
+        self.engine = engine
+        self.horizon_weeks = horizon_weeks
+        self.actors = _actors(municipalities, n_municipalities)
+        key = counter_rng.key_from_seed(int(self.rng.integers(0, 2**63 - 1)))
+        self.world = build_world(self.actors, structure, self.measures, self.params, key)
+        self.state = initial_state(self.world, self.params, len(METRICS))
+        self._open_in_arena = np.zeros(len(self.world.ar_lead), np.int64)
+        self._create_agents()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(read_metric, index=k) for k, name in enumerate(METRICS)})
+        self._measure(week=0)
+        self.datacollector.collect(self)
+
+    # --- Mesa agents: readable views of the state arrays ---
+    def _create_agents(self) -> None:
+        w = self.world
+        codes = [*self.actors.ministries["code"], *self.actors.directorates["code"], *self.actors.regional_offices["code"]]
+        names = [*self.actors.ministries["name_en"], *self.actors.directorates["name"], *self.actors.regional_offices["name"]]
+        self.state_actors: list[ag.StateActor] = []
+        for i, (code, name) in enumerate(zip(codes, names, strict=True)):
+            cls = ag.Ministry if w.kind[i] == MINISTRY else ag.Directorate if w.kind[i] == DIRECTORATE else ag.RegionalOffice
+            self.state_actors.append(cls(self, i, code, name))
+        mun = self.actors.municipalities
+        self.municipality_agents = [ag.Municipality(self, k, int(n), str(name))
+                                    for k, (n, name) in enumerate(zip(mun["number"], mun["name"], strict=True))]
+
+    @property
+    def ministries(self) -> mesa.agent.AgentSet:
+        """The ministries (departementer) as a Mesa AgentSet."""
+        return self.agents_by_type[ag.Ministry]
+
+    @property
+    def directorates(self) -> mesa.agent.AgentSet:
+        """The directorates and agencies (direktorater, etater) as a Mesa AgentSet."""
+        return self.agents_by_type[ag.Directorate]
+
+    @property
+    def regional_offices(self) -> mesa.agent.AgentSet:
+        """Statsforvalter offices and KoRus centres as a Mesa AgentSet."""
+        return self.agents_by_type[ag.RegionalOffice]
+
+    @property
+    def municipalities(self) -> mesa.agent.AgentSet:
+        """The municipalities (kommuner) as a Mesa AgentSet."""
+        return self.agents_by_type[ag.Municipality]
+
+    # --- time ---
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.steps
+
+    def step(self) -> None:
+        """Advance one week with the chosen engine, then measure and collect once."""
+        week = self.steps - 1
+        self.state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
+        if self.engine == "numba":
+            advance_week(self.world, self.state, self.params, week, self._open_in_arena)
+        else:
+            ag.python_week(self, week)
+        self._measure(week)
+        self.datacollector.collect(self)
+        if self.horizon_weeks is not None and self.steps >= self.horizon_weeks:
+            self.running = False
+
+    def _measure(self, week: int) -> None:
+        if self.engine == "numba":
+            measure(self.world, self.state, week)
+        else:
+            measure.py_func(self.world, self.state, week)
+
+    # --- outcomes ---
+    def criteria(self) -> dict[str, float]:
+        """The report's six criteria (seed 000, table 3), measured now."""
+        return {name: float(self.state.metrics[k]) for k, name in enumerate(CRITERIA)}
+
+    def outcomes(self) -> dict[str, float]:
+        """Every metric, measured now: the criteria, staircase distribution, assignments, coverage, cost."""
+        return {name: float(self.state.metrics[k]) for k, name in enumerate(METRICS)}
+
+    def assignments(self) -> pd.DataFrame:
+        """Every assignment issued so far, one row each (ids are issue order)."""
+        s, n = self.state, int(self.state.counters[0])
+        codes = [a.code for a in self.state_actors]
+        return pd.DataFrame({
+            "issuer": [codes[i] for i in s.a_issuer[:n]],
+            "lead": [codes[i] for i in s.a_lead[:n]],
+            "participants": [",".join(codes[j] for j in np.flatnonzero(row)) for row in s.a_participant[:n]],
+            "adhoc": s.a_adhoc[:n].copy(),
+            "channel": s.a_channel[:n].copy(),
+            "pooled": s.a_pooled[:n].copy(),
+            "phase": s.a_phase[:n].copy(),
+            "status": s.a_status[:n].copy(),
+            "issued_week": s.a_issued[:n].copy(),
+            "closed_week": s.a_closed[:n].copy(),
+        })
+
+    def relations(self) -> pd.DataFrame:
+        """Every relation between state actors with its staircase step."""
+        codes = [a.code for a in self.state_actors]
+        w, s = self.world, self.state
+        return pd.DataFrame({
+            "a": [codes[i] for i in w.pair_i], "b": [codes[j] for j in w.pair_j],
+            "level": s.level.copy(), "progress": s.progress.copy(), "idle_weeks": s.idle.copy(),
+            "in_arena": s.arena_link.copy(), "field": w.pair_field.copy(),
+        })
+
+
+def _actors(municipalities: str | os.PathLike[str] | pd.DataFrame, n_municipalities: int | None) -> Actors:
+    base = load_actors()
+    if n_municipalities is not None:
+        if isinstance(n_municipalities, bool) or not isinstance(n_municipalities, int) or n_municipalities < 1:
+            raise ValueError(f"n_municipalities must be a whole number >= 1 or None, got {n_municipalities!r}.")
+        table = synthetic_municipalities(n_municipalities)
+    elif isinstance(municipalities, str) and municipalities == "norway":
+        return base
+    else:
+        table = load_municipalities(municipalities)
+    return Actors(base.ministries, base.directorates, base.regional_offices, table)
+
+
+__all__ = ["CoordinationModel", "ENGINES"]

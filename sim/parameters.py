@@ -1,0 +1,205 @@
+"""Every behavioural parameter, in one table: default, unit, allowed range, source.
+
+The table is the single place a parameter is declared.  The model validates
+keyword arguments against it, the kernels receive it as the :class:`Params`
+named tuple, and ``docs/ODD.md`` lists it.  No parameter names a criterion or
+an organisation model's verdict: they describe behaviour and structure only.
+Sources cite the seed file (``000``-``004`` in ``shared/seeds``) and section, or
+say "assumption".
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    source: str
+    doc: str
+    integer: bool = False
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    # --- assignments (oppdrag) ---
+    Parameter("annual_assignments", 1, 0, 20, "per ministry per year",
+              "assumption; 004 §4.4 (annual allocation-letter cycle)",
+              "Cross-sector assignments each ministry writes into its own directorates' allocation letters (tildelingsbrev) each year.", True),
+    Parameter("joint_assignments", 3, 0, 20, "per year",
+              "002 §Forankring (the joint assignment); count: assumption",
+              "Joint assignments the coordinating structure issues each year in the field.", True),
+    Parameter("adhoc_rate", 1.0, 0.0, 52.0, "per ministry per year",
+              "004 §3.2.2 and §4.4 (ad-hoc assignment letters inflate)",
+              "Ad-hoc assignment letters (oppdragsbrev) per ministry per year, outside the annual cycle."),
+    Parameter("participation_rate", 0.6, 0.0, 1.0, "probability",
+              "assumption",
+              "Chance that a directorate of full relevance is named participant in an assignment (scaled by its relevance)."),
+    Parameter("work_initiative", 4.0, 0.1, 200.0, "person-weeks", "assumption; phases from 004 §2.3",
+              "Work needed to finish the initiative/analysis phase."),
+    Parameter("work_decision", 2.0, 0.1, 200.0, "person-weeks", "assumption; phases from 004 §2.3",
+              "Work needed to finish the decision phase with one decider."),
+    Parameter("work_implementation", 12.0, 0.1, 500.0, "person-weeks", "assumption; phases from 004 §2.3",
+              "Work needed to finish the implementation phase."),
+    Parameter("work_operation", 8.0, 0.1, 500.0, "person-weeks", "assumption; phases from 004 §2.3",
+              "Work needed to finish the operation phase (delivery to municipalities)."),
+    Parameter("agreement_cost", 0.25, 0.0, 5.0, "fraction per extra decider",
+              "000 model 3 (many participants slow decisions); size: assumption",
+              "Extra decision work for each decider beyond the first."),
+    Parameter("coordination_overhead", 0.08, 0.0, 1.0, "fraction per extra actor",
+              "000 model 3, negative effects (7 ministries and 13 agencies); size: assumption",
+              "Loss of effective work for each actor beyond the first that must be coordinated in a phase."),
+    Parameter("coordination_floor", 0.3, 0.0, 1.0, "fraction",
+              "assumption; 001 and 003 (weak cross-sector coordination is the main obstacle)",
+              "Efficiency of joint work between actors at staircase step 0, relative to step 4."),
+    Parameter("max_age_weeks", 156, 4, 1040, "weeks",
+              "003 (short horizons: budget year, ministerial terms); length: assumption",
+              "An assignment still open this long is dropped.", True),
+    Parameter("adhoc_weight", 0.5, 0.0, 1.0, "priority weight",
+              "004 §4.4 (ad-hoc letters have weak status in steering)",
+              "Priority of an ad-hoc assignment relative to one in the annual letter."),
+    Parameter("weak_priority", 0.25, 0.0, 1.0, "priority weight",
+              "002 §Forankring (only in the lead's letter, others prioritise it to varying degrees)",
+              "Priority an actor gives an assignment that is not written into its own letter."),
+    Parameter("parallel_plans", 30.0, 0.0, 200.0, "plans",
+              "004 §3.2.2 (about 30 plans and strategies, 'action plans without money')",
+              "Parallel plans and strategies competing for the same cross-sector attention."),
+    Parameter("plan_weight", 0.1, 0.0, 1.0, "priority weight per plan", "assumption",
+              "Attention each parallel plan takes, relative to an assignment in the annual letter."),
+    Parameter("capacity_scale", 1.0, 0.0, 10.0, "multiplier", "assumption",
+              "Scales every state actor's cross-sector capacity (sensitivity lever)."),
+    Parameter("grant_share", 0.3, 0.0, 1.0, "share", "assumption; 002 §Finansiering",
+              "Share of assignments carried to municipalities as grants (tilskudd)."),
+    Parameter("guidance_share", 0.3, 0.0, 1.0, "share", "assumption; 002 §Styrket statlig understøtting",
+              "Share of assignments carried to municipalities as guidance (veiledning); the rest are measures."),
+    # --- the coordination staircase (samordningstrappa) ---
+    Parameter("climb_threshold", 3.0, 0.1, 100.0, "person-weeks of joint work",
+              "assumption; staircase from 004 §2.2",
+              "Joint work needed to climb from step 0 to 1; step l to l+1 needs (l+1) times this."),
+    Parameter("meeting_interaction", 0.2, 0.0, 5.0, "person-weeks per meeting", "assumption",
+              "Interaction one arena meeting gives each connected pair."),
+    Parameter("contact_interaction", 1.0, 0.0, 10.0, "person-weeks per contact", "assumption",
+              "Interaction a municipality's contact with the state (a delivered measure, guidance or grant) gives their relation."),
+    Parameter("meeting_cost", 0.08, 0.0, 1.0, "person-weeks per member per meeting", "assumption (a half-day meeting with preparation)",
+              "Time each member spends on one arena meeting."),
+    Parameter("knowledge_floor", 0.4, 0.0, 1.0, "fraction",
+              "004 §2.2 (steps 1-2 need a shared information and knowledge base)",
+              "Climbing speed to steps 1-2 with no shared knowledge base, relative to a full one."),
+    Parameter("no_mandate_factor", 0.1, 0.0, 1.0, "fraction",
+              "004 §2.2 (step 3 needs anchored, clear roles and responsibilities)",
+              "Climbing speed to step 3 without a mandate or identical letters, relative to with one."),
+    Parameter("interpretation_loss", 2, 0, 4, "steps",
+              "004 §2.3 (step 4 in decision dips to about step 2 in implementation)",
+              "Steps a lead-implementer relation loses when an implementer that took no part in the decision must interpret the assignment.", True),
+    Parameter("erosion_delay", 26, 1, 520, "weeks", "assumption; 004 §4.1",
+              "Weeks without interaction before a relation starts to slip down the staircase.", True),
+    Parameter("erosion_rate", 0.05, 0.0, 1.0, "fraction of progress per idle week", "assumption",
+              "Share of accumulated climbing progress lost each week without interaction."),
+    Parameter("erosion_hazard", 0.05, 0.0, 1.0, "per week",
+              "004 §3.2.3 (informal collaboration is vulnerable); size: assumption",
+              "Chance per week that an idle relation past the delay drops one step."),
+    Parameter("formal_protection", 0.25, 0.0, 1.0, "hazard multiplier",
+              "004 §4.5 (stable structures give continuity); size: assumption",
+              "Erosion hazard of a relation held by an arena with a mandate, relative to an informal one."),
+    Parameter("turnover_rate", 0.12, 0.0, 1.0, "per actor per year",
+              "004 §3.2.3 (staff turnover); rate: assumption",
+              "Chance per year that an actor's key staff change, dropping its informal relations one step."),
+    Parameter("collapse_prob", 0.5, 0.0, 1.0, "probability",
+              "004 §4.1 (a jerk back to the start of the staircase when a temporary programme ends)",
+              "Chance that a relation held only by an ending temporary arena falls back to collapse_level."),
+    Parameter("collapse_level", 1, 0, 3, "step", "004 §4.1",
+              "Step a collapsing relation falls back to.", True),
+    Parameter("municipal_cap", 3, 1, 4, "step",
+              "004 §4 and figure 3 (state-municipality collaboration aims at step 3: municipal autonomy)",
+              "Highest step a state-municipality relation can reach.", True),
+    Parameter("initial_network_level", 1, 0, 4, "step",
+              "000 model 3 and 001 (KUBU and the agencies' collaboration exist today)",
+              "Starting step between members of KUBU and between members of the agencies' collaboration.", True),
+    Parameter("line_level", 3, 0, 4, "step",
+              "004 §2.2 (step 3: roles settled 'in the line')",
+              "Starting step between a ministry and its own directorates (the steering line).", True),
+    # --- shared knowledge base ---
+    Parameter("knowledge_initial", 0.3, 0.0, 1.0, "fraction",
+              "000 model 2 (knowledge of effective measures is still lacking)",
+              "Starting completeness of the shared knowledge base."),
+    Parameter("knowledge_build", 0.004, 0.0, 0.1, "per person-year per week", "assumption",
+              "Growth of the knowledge base per person-year of knowledge function, per week."),
+    Parameter("knowledge_decay", 0.002, 0.0, 0.1, "per week", "assumption",
+              "Weekly decay of the knowledge base without upkeep."),
+    # --- municipalities ---
+    Parameter("reach_rate", 0.02, 0.0, 1.0, "per operating assignment per week", "assumption",
+              "Signal strength each assignment in operation sends to every municipality."),
+    Parameter("capacity_reference_population", 20000.0, 100.0, 1e6, "inhabitants",
+              "SSB size class 20,000+ (DOMAIN.md)",
+              "Population at which a municipality has full capacity to take up state measures."),
+    Parameter("capacity_elasticity", 0.35, 0.0, 2.0, "elasticity",
+              "002 §RER (small municipalities lack capacity); size: assumption",
+              "How steeply municipal capacity grows with population below the reference."),
+    Parameter("outreach_share", 0.48, 0.0, 1.0, "share",
+              "002 §Oppsøkende virksomhet (SINTEF 2023: 48 % of n = 347)",
+              "Share of municipalities with outreach work aimed at youth at the start."),
+    Parameter("outreach_gain", 0.5, 0.0, 5.0, "relative take-up", "assumption; 002 §Oppsøkende virksomhet",
+              "Extra take-up of state measures in municipalities with outreach work."),
+    Parameter("outreach_adoption", 0.1, 0.0, 1.0, "per year", "assumption; 002 (KoRus to implement outreach methods)",
+              "Yearly chance a municipality without outreach adopts it under the outreach measure."),
+    Parameter("rer_gain", 0.5, 0.0, 5.0, "relative take-up", "assumption; 002 §RER",
+              "Extra take-up where RER works as a fully funded municipal contact point."),
+    Parameter("rer_role_cost_nok", 500000.0, 1000.0, 1e8, "NOK per year",
+              "002 §RER (100 kNOK or less is not enough to widen the role); size: assumption",
+              "Yearly funding RER needs to act as a full contact point."),
+    Parameter("state_support_gain", 0.5, 0.0, 5.0, "relative reach", "002 §Styrket statlig understøtting; size: assumption",
+              "Extra reach of state signals to municipalities with stronger state support and norms."),
+    Parameter("local_gain_pooled", 1.0, 0.0, 10.0, "progress per take-up",
+              "002 §Finansiering and 004 §3.2.1 (programme financing gave better local coordination)",
+              "Local coordination progress from taking up pooled programme financing."),
+    Parameter("local_gain_sector", 0.25, 0.0, 10.0, "progress per take-up",
+              "002 §Finansiering (sector grants bend applications to each scheme's rules)",
+              "Local coordination progress from taking up a sector grant."),
+    Parameter("local_gain_guidance", 0.5, 0.0, 10.0, "progress per take-up", "assumption",
+              "Local coordination progress from taking up a measure or guidance."),
+    Parameter("local_threshold", 1.5, 0.1, 100.0, "progress", "assumption",
+              "Progress a municipality needs to climb its local staircase from step 0; step l needs (l+1) times this."),
+    Parameter("local_erosion_hazard", 0.02, 0.0, 1.0, "per week", "assumption",
+              "Chance per week that a municipality with no take-up for a year drops one local step."),
+)
+
+BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+
+Params = NamedTuple("Params", [(p.name, int if p.integer else float) for p in PARAMETERS])
+Params.__doc__ = "Parameter values as the kernels receive them (a numba-compatible named tuple)."
+
+
+def suggest(name: str, choices: Any) -> str:
+    """A ' did you mean ...?' hint for a misspelt name, or ''."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def validate(values: dict[str, Any]) -> Params:
+    """Check names, types and ranges; return the full parameter set.
+
+    Raises ValueError naming the parameter and what is allowed.
+    """
+    for name in values:
+        if name not in BY_NAME:
+            raise ValueError(f"unknown parameter {name!r}.{suggest(name, BY_NAME)} "
+                             f"Allowed: {', '.join(sorted(BY_NAME))}.")
+    out = {}
+    for p in PARAMETERS:
+        v = values.get(p.name, p.default)
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError(f"parameter {p.name!r} must be a number, got {v!r}.")
+        if p.integer and float(v) != int(v):
+            raise ValueError(f"parameter {p.name!r} must be a whole number in [{p.low:g}, {p.high:g}], got {v!r}.")
+        if not p.low <= v <= p.high:
+            raise ValueError(f"parameter {p.name!r} = {v!r} is out of range: allowed [{p.low:g}, {p.high:g}] ({p.unit}).")
+        out[p.name] = int(v) if p.integer else float(v)
+    return Params(**out)

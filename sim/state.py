@@ -1,0 +1,139 @@
+"""The dynamic side of a simulation: every changing quantity, as numpy arrays (struct of arrays).
+
+Both engines advance the same :class:`State`; Mesa agents are readable views of
+its rows.  Assignment arrays have a capacity that :func:`grow` doubles from Python
+when the next week could overflow it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import rng
+from .parameters import Params
+from .world import World
+
+# assignment phases (initiative -> decision -> implementation -> operation), seed 004 §2.3
+INITIATIVE, DECISION, IMPLEMENTATION, OPERATION = 0, 1, 2, 3
+PHASES = ("initiative", "decision", "implementation", "operation")
+# assignment status: every assignment is exactly one of these at every step
+OPEN, COMPLETED, DROPPED = 0, 1, 2
+# delivery channels to municipalities
+MEASURE, GUIDANCE, GRANT = 0, 1, 2
+
+WEEKS_PER_YEAR = 52
+TOP_STEP = 4
+NEVER = -(10**9)
+
+# counters
+N_ISSUED, FIRST_OPEN, N_COMPLETED, N_DROPPED = 0, 1, 2, 3
+# scalars
+KNOWLEDGE, COST_TOTAL = 0, 1
+# trailing-year ring buffers (one slot per week of the last year)
+R_COMPLETED, R_DROPPED, R_LEAD_TIME, R_DECISIONS, R_DECISION_SCORE, R_EFFORT, R_EFFORT_EXISTING, R_PARTICIPANT = range(8)
+N_RING = 8
+
+
+class State(NamedTuple):
+    """Dynamic arrays of one run."""
+
+    counters: np.ndarray
+    scalars: np.ndarray
+    ring: np.ndarray
+    metrics: np.ndarray
+    # relations between state actors: staircase step 0-4 and climbing progress
+    level: np.ndarray
+    progress: np.ndarray
+    idle: np.ndarray
+    interaction: np.ndarray
+    arena_link: np.ndarray
+    mandate_link: np.ndarray
+    decision_link: np.ndarray
+    # assignments (oppdrag)
+    a_issuer: np.ndarray
+    a_issuing_arena: np.ndarray
+    a_lead: np.ndarray
+    a_arena: np.ndarray
+    a_adhoc: np.ndarray
+    a_channel: np.ndarray
+    a_pooled: np.ndarray
+    a_phase: np.ndarray
+    a_status: np.ndarray
+    a_progress: np.ndarray
+    a_required: np.ndarray
+    a_issued: np.ndarray
+    a_closed: np.ndarray
+    a_participant: np.ndarray
+    a_letter: np.ndarray
+    a_decider: np.ndarray
+    a_works: np.ndarray
+    a_effort: np.ndarray
+    a_level: np.ndarray
+    # municipalities: relation to the state (via Statsforvalteren) and local coordination
+    m_level: np.ndarray
+    m_progress: np.ndarray
+    m_idle: np.ndarray
+    local_level: np.ndarray
+    local_progress: np.ndarray
+    last_uptake: np.ndarray
+    uptakes: np.ndarray
+    outreach: np.ndarray
+
+
+ASSIGNMENT_FIELDS = tuple(f for f in State._fields if f.startswith("a_"))
+
+
+def _assignment_arrays(capacity: int, n_state: int) -> dict[str, np.ndarray]:
+    def full(value, dtype=np.int64):
+        return np.full(capacity, value, dtype=dtype)
+
+    matrix = (capacity, n_state)
+    return dict(
+        a_issuer=full(-1), a_issuing_arena=full(-1), a_lead=full(-1), a_arena=full(-1),
+        a_adhoc=full(False, bool), a_channel=full(-1), a_pooled=full(False, bool),
+        a_phase=full(INITIATIVE), a_status=full(OPEN), a_progress=full(0.0, float), a_required=full(0.0, float),
+        a_issued=full(-1), a_closed=full(-1),
+        a_participant=np.zeros(matrix, bool), a_letter=np.zeros(matrix, bool),
+        a_decider=np.zeros(matrix, bool), a_works=np.zeros(matrix, bool), a_effort=np.zeros(matrix, float), a_level=full(0.0, float),
+    )
+
+
+def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 256) -> State:
+    """The state at week 0: the staircase as today, no assignments, outreach in about 48 % of municipalities."""
+    n_pairs = len(world.pair_i)
+    n_mun = len(world.mu_number)
+    outreach = np.array([rng.uniform(world.key, 0, rng.OUTREACH_INIT, int(k)) < params.outreach_share
+                         for k in world.mu_number], dtype=bool)
+    scalars = np.zeros(4)
+    scalars[KNOWLEDGE] = params.knowledge_initial
+    return State(
+        counters=np.zeros(4, np.int64), scalars=scalars,
+        ring=np.zeros((N_RING, WEEKS_PER_YEAR)), metrics=np.zeros(n_metrics),
+        level=world.pair_initial.copy(), progress=np.zeros(n_pairs), idle=np.zeros(n_pairs, np.int64),
+        interaction=np.zeros(n_pairs), arena_link=np.zeros(n_pairs, bool),
+        mandate_link=np.zeros(n_pairs, bool), decision_link=np.zeros(n_pairs, bool),
+        **_assignment_arrays(capacity, world.n_state),
+        m_level=np.zeros(n_mun, np.int64), m_progress=np.zeros(n_mun), m_idle=np.zeros(n_mun, np.int64),
+        local_level=np.zeros(n_mun, np.int64), local_progress=np.zeros(n_mun),
+        last_uptake=np.full(n_mun, NEVER, np.int64), uptakes=np.zeros(n_mun, np.int64), outreach=outreach,
+    )
+
+
+def max_new_assignments(world: World, week: int) -> int:
+    """Upper bound on assignments issued in ``week`` (annual letters plus one ad-hoc per ministry)."""
+    annual = int(world.st_per_year.sum()) if week % WEEKS_PER_YEAR == 0 else 0
+    return annual + world.n_ministries
+
+
+def grow(state: State, needed: int) -> State:
+    """Return a state whose assignment arrays hold at least ``needed`` assignments."""
+    capacity = len(state.a_status)
+    if needed <= capacity:
+        return state
+    new_capacity = max(needed, 2 * capacity)
+    fresh = _assignment_arrays(new_capacity, state.a_participant.shape[1])
+    for name in ASSIGNMENT_FIELDS:
+        fresh[name][:capacity] = getattr(state, name)
+    return state._replace(**fresh)

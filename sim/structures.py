@@ -1,0 +1,133 @@
+"""Organisation models and measures, read from ``sim/data/structures.toml``.
+
+The file declares structure only (arenas, members, mandate, decision rights, set-up
+time, costs, grant routing).  This module validates it and resolves actor codes;
+:mod:`sim.world` compiles the result into arrays for the kernels.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .parameters import suggest
+
+Channel = Literal["measure", "guidance", "grant"]
+CHANNELS: tuple[str, ...] = ("measure", "guidance", "grant")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Arena(_Strict):
+    """A standing cross-sector arena (group, board, core group, collaboration)."""
+
+    name: str
+    members: tuple[str, ...] = Field(min_length=2)
+    lead: str
+    topology: Literal["plenary", "star"]
+    mandate: bool
+    decision_rights_from_week: int | None = Field(default=None, ge=0)
+    setup_weeks: int = Field(ge=0)
+    duration_weeks: int | None = Field(default=None, ge=1)
+    meets_every_weeks: int = Field(ge=1)
+    secretariat_py: float = Field(ge=0)
+    knowledge_py: float = Field(ge=0)
+    reference_group: tuple[str, ...] = ()
+    municipal_reference: bool = False
+    existing: bool
+    mandate_change: bool = False
+    coordinates_field: bool = False
+    source: str
+
+    @model_validator(mode="after")
+    def _lead_is_member(self) -> Arena:
+        if self.lead not in self.members:
+            raise ValueError(f"arena {self.name!r}: lead {self.lead!r} must be one of its members")
+        return self
+
+
+class Stream(_Strict):
+    """Assignments a measure adds each year."""
+
+    issuer: str
+    lead: str
+    per_year: int = Field(ge=1)
+    channel: Channel
+    arena: str | None = None
+
+
+class OrganisationModel(_Strict):
+    """One national organisation model."""
+
+    title: str
+    source: str
+    issuer: str
+    issuing_arena: str | None = None
+    lead_agency: str
+    joint_letters: tuple[str, ...] | Literal["arena"]
+    grant_routing: Literal["sector", "programme"]
+    arenas: tuple[Arena, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_coordinating_arena(self) -> OrganisationModel:
+        if sum(a.coordinates_field for a in self.arenas) > 1:
+            raise ValueError(f"model {self.title!r}: at most one arena may coordinate the field")
+        names = {a.name for a in self.arenas}
+        if self.issuing_arena is not None and self.issuing_arena not in names:
+            raise ValueError(f"issuing_arena {self.issuing_arena!r} is not one of the model's arenas {sorted(names)}")
+        if self.joint_letters == "arena" and not any(a.coordinates_field for a in self.arenas):
+            raise ValueError("joint_letters = 'arena' needs an arena with coordinates_field = true")
+        return self
+
+
+class Measure(_Strict):
+    """A measure of seed 002 §5.4: a switch that combines with any model."""
+
+    title: str
+    source: str
+    arenas: tuple[Arena, ...] = ()
+    streams: tuple[Stream, ...] = ()
+
+
+class Catalogue(_Strict):
+    """Everything in ``structures.toml``."""
+
+    models: dict[str, OrganisationModel]
+    measures: dict[str, Measure]
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The shipped organisation models and measures, validated once per process."""
+    text = resources.files("sim.data").joinpath("structures.toml").read_text(encoding="utf-8")
+    return Catalogue.model_validate(tomllib.loads(text))
+
+
+def check_structure(structure: str | OrganisationModel) -> OrganisationModel:
+    """The named model (or a user-built one, passed through), or a ValueError that lists the allowed names."""
+    if isinstance(structure, OrganisationModel):
+        return structure
+    models = catalogue().models
+    if not isinstance(structure, str) or structure not in models:
+        raise ValueError(f"structure {structure!r} is not an organisation model.{suggest(str(structure), models)} "
+                         f"Allowed: {', '.join(models)}.")
+    return models[structure]
+
+
+def check_measures(measures: object) -> tuple[str, ...]:
+    """Measures as a sorted tuple without repeats, or a ValueError naming the bad one."""
+    if isinstance(measures, str):
+        measures = (measures,) if measures else ()
+    if not isinstance(measures, list | tuple | set | frozenset):
+        raise ValueError(f"measures must be a list of measure names, got {measures!r}.")
+    known = catalogue().measures
+    for m in measures:
+        if m not in known:
+            raise ValueError(f"measures: {m!r} is not a measure.{suggest(str(m), known)} Allowed: {', '.join(known)}.")
+    return tuple(sorted(set(measures)))

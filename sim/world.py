@@ -1,0 +1,233 @@
+"""The static side of a simulation: actors, relations, arenas and assignment streams as arrays.
+
+:func:`build_world` resolves an organisation model plus measures against the actor
+data into a :class:`World` (a named tuple of numpy arrays) that both engines read
+and never write.  State actors (ministries, directorates, regional offices) share
+one index space ``0..n_state-1``; relations between them are the pairs ``i < j``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .datasets import Actors
+from .parameters import Params
+from .structures import CHANNELS, Arena, OrganisationModel, Stream, catalogue, check_measures, check_structure
+
+MINISTRY, DIRECTORATE, STATSFORVALTER, KORUS = 0, 1, 2, 3
+LETTERS_LEAD, LETTERS_SET, LETTERS_ALL = 0, 1, 2
+
+
+class World(NamedTuple):
+    """Static arrays of one simulated organisation (read-only for the engines)."""
+
+    key: int
+    n_ministries: int
+    n_state: int
+    lead_agency: int
+    field_arena: int
+    # state actors
+    kind: np.ndarray
+    owner: np.ndarray
+    relevance: np.ndarray
+    capacity: np.ndarray
+    # relations between state actors (i < j)
+    pair_i: np.ndarray
+    pair_j: np.ndarray
+    pair_id: np.ndarray
+    pair_floor: np.ndarray
+    pair_field: np.ndarray
+    pair_initial: np.ndarray
+    # arenas
+    ar_member: np.ndarray
+    ar_attendance: np.ndarray
+    ar_lead: np.ndarray
+    ar_mandate: np.ndarray
+    ar_decides_from: np.ndarray
+    ar_start: np.ndarray
+    ar_end: np.ndarray
+    ar_meet_every: np.ndarray
+    ar_secretariat: np.ndarray
+    ar_knowledge: np.ndarray
+    ar_new: np.ndarray
+    ar_municipal_ref: np.ndarray
+    ar_pair_ptr: np.ndarray
+    ar_pairs: np.ndarray
+    # annual assignment streams
+    st_issuer: np.ndarray
+    st_issuing_arena: np.ndarray
+    st_lead: np.ndarray
+    st_per_year: np.ndarray
+    st_arena: np.ndarray
+    st_letters: np.ndarray
+    st_letter_set: np.ndarray
+    st_candidates: np.ndarray
+    st_channel: np.ndarray
+    st_pooled: np.ndarray
+    # measure switches
+    identical_assignments: bool
+    state_support: bool
+    outreach_support: bool
+    rer_contact_point: bool
+    programme_financing: bool
+    # municipalities
+    mu_number: np.ndarray
+    mu_statsforvalter: np.ndarray
+    mu_korus: np.ndarray
+    mu_capacity: np.ndarray
+    mu_rer_adequacy: np.ndarray
+    mu_size_class: np.ndarray
+
+
+def _arena_pairs(arena: Arena, index: dict[str, int], pair_id: np.ndarray) -> list[int]:
+    """Pairs an arena brings together: all members (plenary) or lead-member (star), plus lead-reference links."""
+    members = [index[c] for c in arena.members]
+    lead = index[arena.lead]
+    if arena.topology == "plenary":
+        links = [(a, b) for n, a in enumerate(members) for b in members[n + 1:]]
+    else:
+        links = [(lead, m) for m in members if m != lead]
+    links += [(lead, index[c]) for c in arena.reference_group if index[c] != lead]
+    return sorted({int(pair_id[a, b]) for a, b in links})
+
+
+def _resolve(code: str, index: dict[str, int], where: str) -> int:
+    if code not in index:
+        raise ValueError(f"{where}: unknown actor code {code!r}; known codes: {', '.join(index)}.")
+    return index[code]
+
+
+def build_world(actors: Actors, structure: str | OrganisationModel, measures: tuple[str, ...], params: Params, key: int) -> World:
+    """Compile an organisation model with measures into a :class:`World`."""
+    model = check_structure(structure)
+    measures = check_measures(measures)
+    chosen = [catalogue().measures[m] for m in measures]
+    mins, dirs, regs = actors.ministries, actors.directorates, actors.regional_offices
+    codes = list(mins["code"]) + list(dirs["code"]) + list(regs["code"])
+    index = {c: i for i, c in enumerate(codes)}
+    n_min, n_dir, n = len(mins), len(dirs), len(codes)
+
+    kind = np.array([MINISTRY] * n_min + [DIRECTORATE] * n_dir
+                    + [STATSFORVALTER if k == "statsforvalter" else KORUS for k in regs["kind"]], dtype=np.int64)
+    owner = np.full(n, -1, dtype=np.int64)
+    owner[:n_min] = np.arange(n_min)
+    owner[n_min:n_min + n_dir] = [index[m] for m in dirs["ministry"]]
+    relevance = np.concatenate([np.ones(n_min), dirs["relevance"].to_numpy(float), np.zeros(len(regs))])
+    capacity = np.concatenate([mins["capacity_py"], dirs["capacity_py"], regs["capacity_py"]]).astype(float)
+    capacity *= params.capacity_scale
+
+    pair_i, pair_j = np.triu_indices(n, k=1)
+    pair_id = np.full((n, n), -1, dtype=np.int64)
+    pair_id[pair_i, pair_j] = np.arange(len(pair_i))
+    pair_id[pair_j, pair_i] = np.arange(len(pair_i))
+    line = (owner[pair_j] == pair_i) & (kind[pair_j] == DIRECTORATE) & (kind[pair_i] == MINISTRY)
+    pair_floor = np.where(line, params.line_level, 0).astype(np.int64)
+    pair_field = (kind[pair_i] <= DIRECTORATE) & (kind[pair_j] <= DIRECTORATE)
+    kubu = np.zeros(n, bool)
+    kubu[:n_min] = mins["kubu_member"].to_numpy(bool)
+    etat = np.zeros(n, bool)
+    etat[n_min:n_min + n_dir] = dirs["etatssamarbeid"].to_numpy(bool)
+    network = (kubu[pair_i] & kubu[pair_j]) | (etat[pair_i] & etat[pair_j])
+    pair_initial = np.maximum(pair_floor, np.where(network, params.initial_network_level, 0)).astype(np.int64)
+
+    arenas: list[Arena] = list(model.arenas) + [a for m in chosen for a in m.arenas]
+    names = [a.name for a in arenas]
+    n_ar = len(arenas)
+    ar_member = np.zeros((n_ar, n), bool)
+    ar_pairs: list[int] = []
+    ar_pair_ptr = [0]
+    for k, a in enumerate(arenas):
+        for c in a.members:
+            ar_member[k, _resolve(c, index, f"arena {a.name!r} members")] = True
+        for c in a.reference_group:
+            _resolve(c, index, f"arena {a.name!r} reference_group")
+        ar_pairs += _arena_pairs(a, index, pair_id)
+        ar_pair_ptr.append(len(ar_pairs))
+
+    lead_agency = _resolve(model.lead_agency, index, f"model {model.title!r} lead_agency")
+    field_arena = next((k for k, a in enumerate(arenas) if a.coordinates_field), -1)
+    streams: list[dict] = []
+    for m in range(n_min):  # each ministry's own annual cross-sector assignments
+        # lead drawn among the ministry's directorates at issue; the field arena takes it if the lead is a member
+        streams.append(dict(issuer=m, issuing_arena=-1, lead=-1, per_year=params.annual_assignments,
+                            arena=-1, letters=LETTERS_LEAD, letter_set=(), channel=-1, pooled=False))
+    if model.joint_letters == "arena":
+        joint_set = tuple(arenas[field_arena].members)
+        joint_policy = LETTERS_SET
+    else:
+        joint_set, joint_policy = model.joint_letters, LETTERS_SET
+    streams.append(dict(issuer=_resolve(model.issuer, index, "issuer"),
+                        issuing_arena=names.index(model.issuing_arena) if model.issuing_arena else -1,
+                        lead=lead_agency, per_year=params.joint_assignments, arena=field_arena,
+                        letters=joint_policy, letter_set=joint_set, channel=-1,
+                        pooled=model.grant_routing == "programme"))
+    for m in chosen:
+        for s in m.streams:
+            streams.append(_measure_stream(s, index, names))
+    if "identical_assignments" in measures:
+        for s in streams:
+            s["letters"] = LETTERS_ALL
+
+    n_st = len(streams)
+    st_letter_set = np.zeros((n_st, n), bool)
+    st_candidates = np.zeros((n_st, n), bool)
+    for t, s in enumerate(streams):
+        for c in s["letter_set"]:
+            st_letter_set[t, _resolve(c, index, "joint_letters")] = True
+        st_candidates[t] = (kind == DIRECTORATE) if s["arena"] < 0 else (ar_member[s["arena"]] & (kind == DIRECTORATE))
+
+    mun = actors.municipalities
+    population = mun["population"].to_numpy(float)
+    ref = params.capacity_reference_population
+    return World(
+        key=int(key), n_ministries=n_min, n_state=n, lead_agency=lead_agency, field_arena=field_arena,
+        kind=kind, owner=owner, relevance=relevance, capacity=capacity,
+        pair_i=pair_i.astype(np.int64), pair_j=pair_j.astype(np.int64), pair_id=pair_id,
+        pair_floor=pair_floor, pair_field=pair_field, pair_initial=pair_initial,
+        ar_member=ar_member,
+        ar_attendance=np.array([len(a.members) + len(a.reference_group) for a in arenas], float),
+        ar_lead=np.array([index[a.lead] for a in arenas], dtype=np.int64),
+        ar_mandate=np.array([a.mandate for a in arenas], bool),
+        ar_decides_from=np.array([-1 if a.decision_rights_from_week is None
+                                  else max(a.decision_rights_from_week, a.setup_weeks) for a in arenas], dtype=np.int64),
+        ar_start=np.array([a.setup_weeks for a in arenas], dtype=np.int64),
+        ar_end=np.array([-1 if a.duration_weeks is None else a.setup_weeks + a.duration_weeks
+                         for a in arenas], dtype=np.int64),
+        ar_meet_every=np.array([a.meets_every_weeks for a in arenas], dtype=np.int64),
+        ar_secretariat=np.array([a.secretariat_py for a in arenas], float),
+        ar_knowledge=np.array([a.knowledge_py for a in arenas], float),
+        ar_new=np.array([(not a.existing) or a.mandate_change for a in arenas], bool),
+        ar_municipal_ref=np.array([a.municipal_reference for a in arenas], bool),
+        ar_pair_ptr=np.array(ar_pair_ptr, dtype=np.int64), ar_pairs=np.array(ar_pairs, dtype=np.int64),
+        st_issuer=np.array([s["issuer"] for s in streams], dtype=np.int64),
+        st_issuing_arena=np.array([s["issuing_arena"] for s in streams], dtype=np.int64),
+        st_lead=np.array([s["lead"] for s in streams], dtype=np.int64),
+        st_per_year=np.array([s["per_year"] for s in streams], dtype=np.int64),
+        st_arena=np.array([s["arena"] for s in streams], dtype=np.int64),
+        st_letters=np.array([s["letters"] for s in streams], dtype=np.int64),
+        st_letter_set=st_letter_set, st_candidates=st_candidates,
+        st_channel=np.array([s["channel"] for s in streams], dtype=np.int64),
+        st_pooled=np.array([s["pooled"] for s in streams], bool),
+        identical_assignments="identical_assignments" in measures,
+        state_support="state_support" in measures,
+        outreach_support="outreach" in measures,
+        rer_contact_point="rer_contact_point" in measures,
+        programme_financing="programme_financing" in measures,
+        mu_number=mun["number"].to_numpy(np.int64),
+        mu_statsforvalter=np.array([index[c] for c in mun["statsforvalter"]], dtype=np.int64),
+        mu_korus=np.array([index[c] for c in mun["korus"]], dtype=np.int64),
+        mu_capacity=np.minimum(1.0, (population / ref) ** params.capacity_elasticity),
+        mu_rer_adequacy=np.minimum(1.0, mun["rer_funding_nok"].to_numpy(float) / params.rer_role_cost_nok),
+        mu_size_class=mun["size_class"].to_numpy(np.int64),
+    )
+
+
+def _measure_stream(s: Stream, index: dict[str, int], arena_names: list[str]) -> dict:
+    if s.arena is not None and s.arena not in arena_names:
+        raise ValueError(f"stream arena {s.arena!r} is not declared; declared: {arena_names}.")
+    return dict(issuer=_resolve(s.issuer, index, "stream issuer"), issuing_arena=-1,
+                lead=_resolve(s.lead, index, "stream lead"), per_year=s.per_year,
+                arena=arena_names.index(s.arena) if s.arena else -1,
+                letters=LETTERS_LEAD, letter_set=(), channel=CHANNELS.index(s.channel), pooled=False)

@@ -1,0 +1,29 @@
+"""mesa.batch_run works on the model unchanged, serially and with several processes."""
+
+from __future__ import annotations
+
+import pickle
+
+import mesa
+import pytest
+
+from sim import CRITERIA, CoordinationModel
+
+from .helpers import STRUCTURES, simulate
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_batch_run_returns_the_six_criteria(processes):
+    results = mesa.batch_run(CoordinationModel, parameters={"structure": list(STRUCTURES), "turnover_rate": [0.1]},
+                             iterations=2, max_steps=30, number_processes=processes, display_progress=False)
+    assert len(results) == 8
+    assert {r["structure"] for r in results} == set(STRUCTURES)
+    for row in results:
+        for name in CRITERIA:
+            assert 0.0 <= row[name] <= 1.0
+
+
+def test_model_and_collected_data_pickle():
+    m = simulate("model3", 10, rng=1)
+    clone = pickle.loads(pickle.dumps(m))
+    assert clone.datacollector.get_model_vars_dataframe().equals(m.datacollector.get_model_vars_dataframe())

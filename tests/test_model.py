@@ -1,0 +1,132 @@
+"""The model's invariants, reproducibility and Mesa conventions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import CRITERIA, METRICS, CoordinationModel
+from sim.datasets import load_municipalities
+from sim.state import COMPLETED, DROPPED, OPEN
+from sim.structures import catalogue
+
+from .helpers import STRUCTURES, simulate
+
+MEASURES = tuple(catalogue().measures)
+
+
+def test_usage_from_the_issue_runs_and_reports_the_six_criteria():
+    m = CoordinationModel(structure="model2", measures=("identical_assignments",), rng=7)
+    for _ in range(104):
+        m.step()
+    crit = m.criteria()
+    assert tuple(crit) == CRITERIA == (
+        "cross_sector_organisation", "shared_understanding", "strategic_coordination",
+        "operational_implementation", "local_support", "use_of_existing_structures")
+    assert all(0.0 <= v <= 1.0 for v in crit.values())
+    frame = m.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(METRICS)
+    assert len(frame) == 105  # the start plus one row per week: collected exactly once per step
+    assert frame.iloc[-1][list(CRITERIA)].to_dict() == crit
+
+
+def test_agent_sets_are_views_of_the_state():
+    m = simulate("model3", 60, rng=2)
+    assert len(m.ministries) == 8 and len(m.municipalities) == 357
+    assert len(m.directorates) == 13 and len(m.regional_offices) == 17
+    hdir = m.directorates.select(lambda a: a.code == "Hdir")[0]
+    bufdir = m.directorates.select(lambda a: a.code == "Bufdir")[0]
+    q = m.world.pair_id[hdir.index, bufdir.index]
+    assert hdir.level_with(bufdir) == m.state.level[q]
+    oslo = m.municipalities.select(lambda a: a.number == 301)[0]
+    assert oslo.population > 600_000
+    assert oslo.local_level == m.state.local_level[oslo.row]
+    assert sum(m.municipalities.get("outreach")) == int(m.state.outreach.sum())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(structure=st.sampled_from(STRUCTURES), measures=st.sets(st.sampled_from(MEASURES), max_size=3),
+       seed=st.integers(0, 2**32 - 1), weeks=st.integers(1, 200),
+       turnover=st.floats(0.0, 1.0), loss=st.integers(0, 4), cap=st.integers(1, 4))
+def test_invariants_hold_for_any_model_seed_and_parameters(structure, measures, seed, weeks, turnover, loss, cap):
+    m = simulate(structure, weeks, measures=tuple(measures), rng=seed, turnover_rate=turnover,
+                 interpretation_loss=loss, municipal_cap=cap)
+    s, w = m.state, m.world
+    assert s.level.min() >= 0 and s.level.max() <= 4
+    assert np.all(s.level >= w.pair_floor)
+    assert s.m_level.min() >= 0 and s.m_level.max() <= cap
+    assert s.local_level.min() >= 0 and s.local_level.max() <= 4
+    n = int(s.counters[0])
+    status = s.a_status[:n]
+    assert set(np.unique(status)) <= {OPEN, COMPLETED, DROPPED}  # each exactly one of open/completed/dropped
+    out = m.outcomes()
+    assert out["assignments_issued"] == n
+    assert out["assignments_open"] + out["assignments_completed"] + out["assignments_dropped"] == n
+    assert out["assignments_completed"] == np.sum(status == COMPLETED)
+    assert out["assignments_dropped"] == np.sum(status == DROPPED)
+    assert np.all(s.a_closed[:n][status != OPEN] >= s.a_issued[:n][status != OPEN])
+    assert abs(sum(out[f"level_{k}_share"] for k in range(5)) - 1.0) < 1e-12
+    assert all(0.0 <= out[c] <= 1.0 for c in CRITERIA)
+
+
+def test_same_seed_gives_identical_data_and_different_seeds_differ():
+    a = simulate("model1", 200, rng=5).datacollector.get_model_vars_dataframe()
+    b = simulate("model1", 200, rng=5).datacollector.get_model_vars_dataframe()
+    c = simulate("model1", 200, rng=6).datacollector.get_model_vars_dataframe()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert not a.equals(c)
+
+
+def test_seed_keyword_is_honoured_like_rng():
+    a = simulate("baseline", 80, seed=9).datacollector.get_model_vars_dataframe()
+    b = simulate("baseline", 80, seed=9).datacollector.get_model_vars_dataframe()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+@settings(max_examples=8, deadline=None)
+@given(permutation_seed=st.integers(0, 10_000), structure=st.sampled_from(STRUCTURES))
+def test_relabelling_municipalities_leaves_national_totals_unchanged(permutation_seed, structure):
+    table = load_municipalities()
+    shuffled = table.sample(frac=1.0, random_state=permutation_seed).reset_index(drop=True)
+    a = simulate(structure, 156, rng=3)
+    b = simulate(structure, 156, rng=3, municipalities=shuffled)
+    assert a.outcomes() == b.outcomes()
+    by_number_a = dict(zip(a.world.mu_number, a.state.local_level, strict=True))
+    by_number_b = dict(zip(b.world.mu_number, b.state.local_level, strict=True))
+    assert by_number_a == by_number_b
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    (dict(structure="model4"), ["structure", "model4", "baseline, model1, model2, model3"]),
+    (dict(structure="modell2"), ["Did you mean 'model2'"]),
+    (dict(measures=("outreach", "teleport")), ["measures", "teleport", "identical_assignments"]),
+    (dict(engine="cuda"), ["engine", "numba, python"]),
+    (dict(n_municipalities=-5), ["n_municipalities", ">= 1"]),
+    (dict(n_municipalities=0), ["n_municipalities"]),
+    (dict(turnover_rate=1.5), ["turnover_rate", "[0, 1]"]),
+    (dict(annual_assignments=-1), ["annual_assignments", "out of range"]),
+    (dict(annual_assignments=1.5), ["annual_assignments", "whole number"]),
+    (dict(turnovr_rate=0.1), ["turnovr_rate", "Did you mean 'turnover_rate'"]),
+    (dict(horizon_weeks=0), ["horizon_weeks"]),
+])
+def test_bad_arguments_raise_value_error_naming_argument_and_allowed(kwargs, words):
+    with pytest.raises(ValueError) as info:
+        CoordinationModel(**kwargs)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_horizon_sets_running_false():
+    m = CoordinationModel(horizon_weeks=3, rng=1)
+    while m.running:
+        m.step()
+    assert m.steps == 3
+
+
+def test_scaled_synthetic_population_runs():
+    m = simulate("model2", 30, rng=1, n_municipalities=1000)
+    assert len(m.municipalities) == 1000
+    assert m.state.local_level.shape == (1000,)
