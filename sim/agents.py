@@ -359,9 +359,9 @@ def _staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, 
                 progress[q] = 0.0
     else:
         idle[q] += 1
-        progress[q] *= 1.0 - p.erosion_rate
-        if idle[q] > p.erosion_delay and level[q] > floor:
-            if u < p.erosion_hazard * (p.formal_protection if mandate else 1.0):
+        if idle[q] > p.erosion_delay:
+            progress[q] *= 1.0 - p.erosion_rate
+            if level[q] > floor and u < p.erosion_hazard * (p.formal_protection if mandate else 1.0):
                 level[q] -= 1
                 idle[q] = 0
                 progress[q] = 0.0

@@ -57,9 +57,10 @@ def staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, d
     """One week of one relation on the staircase: climb with interaction, erode without.
 
     With interaction the relation gathers progress (gated by :func:`climb_gate`) and
-    climbs a step when it reaches ``climb_threshold`` times the target step.  Idle, it
-    loses progress and, past ``erosion_delay`` weeks, slips a step with the erosion
-    hazard (lower where a mandate holds it, seed 004 §4.5).  ``u`` is this relation's
+    climbs a step when it reaches ``climb_threshold`` times the target step, so sparse
+    but sustained contact (a meeting a month) still builds up.  Idle for more than
+    ``erosion_delay`` weeks, it loses progress each week and slips a step with the
+    erosion hazard (lower where a mandate holds it, seed 004 §4.5).  ``u`` is this relation's
     uniform draw for the week.
     """
     if interaction > 0.0:
@@ -72,9 +73,9 @@ def staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, d
                 progress[q] = 0.0
     else:
         idle[q] += 1
-        progress[q] *= 1.0 - p.erosion_rate
-        if idle[q] > p.erosion_delay and level[q] > floor:
-            if u < p.erosion_hazard * (p.formal_protection if mandate else 1.0):
+        if idle[q] > p.erosion_delay:
+            progress[q] *= 1.0 - p.erosion_rate
+            if level[q] > floor and u < p.erosion_hazard * (p.formal_protection if mandate else 1.0):
                 level[q] -= 1
                 idle[q] = 0
                 progress[q] = 0.0

@@ -102,7 +102,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("erosion_delay", 26, 1, 520, "weeks", "assumption; 004 §4.1",
               "Weeks without interaction before a relation starts to slip down the staircase.", True),
     Parameter("erosion_rate", 0.05, 0.0, 1.0, "fraction of progress per idle week", "assumption",
-              "Share of accumulated climbing progress lost each week without interaction."),
+              "Share of accumulated climbing progress lost each week once idle past the delay."),
     Parameter("erosion_hazard", 0.05, 0.0, 1.0, "per week",
               "004 §3.2.3 (informal collaboration is vulnerable); size: assumption",
               "Chance per week that an idle relation past the delay drops one step."),

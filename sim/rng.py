@@ -19,7 +19,6 @@ _MUL2 = 0x94D049BB133111EB
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 # Purposes: one per kind of decision, so draws for different decisions never coincide.
-ISSUE_ANNUAL = 1
 ISSUE_ADHOC = 2
 PARTICIPANT = 3
 CHANNEL = 4
