@@ -1,21 +1,42 @@
-"""The ``sim`` command line: ``sim run`` for one simulation (more subcommands build on it)."""
+"""The ``sim`` command line.
+
+``sim run``          one simulation of a scenario's first model -> steps.parquet
+``sim batch``        every run of a scenario -> runs.parquet, steps.parquet/, summary.csv, manifest.json
+``sim sensitivity``  Morris and Sobol' indices of the six criteria -> sensitivity.csv
+
+Bad input ends with one paragraph naming the file, the field and what is allowed,
+and exit status 2; a batch with failed runs exits 1 after writing what finished.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from .datasets import DataError
+from .batch import BatchConflict, run_batch
+from .datasets import DataError, load_municipalities
 from .metrics import CRITERIA
 from .runner import check_writable, run_one, write_parquet_atomic
-from .scenario import ScenarioError, load_scenario
+from .scenario import Scenario, ScenarioError, load_scenario
 
+EXIT_FAILED_RUNS = 1
 EXIT_BAD_INPUT = 2
 
 
+def _load(path: str) -> tuple[Scenario, str]:
+    scenario = load_scenario(path)
+    if scenario.municipalities != "norway":
+        load_municipalities(scenario.municipalities)
+    return scenario, Path(path).read_text(encoding="utf-8")
+
+
 def _run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
     check_writable(out)
     seed = scenario.seed if args.seed is None else args.seed
@@ -35,22 +56,100 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
+    if address is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if address == "local":
+        with LocalCluster(n_workers=workers or None, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+    else:
+        with Client(address) as client:
+            yield client
+
+
+def _batch(args: argparse.Namespace) -> int:
+    scenario, text = _load(args.scenario)
+    out = Path(args.out) if args.out else scenario.output_dir
+    started = time.perf_counter()
+    with _dask_client(args.dask, args.workers) as client:
+        runs = run_batch(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
+                         quiet=args.quiet, scenario_text=text)
+    failed = _failed(out)
+    print(f"{scenario.name}: {len(runs)} runs finished, {failed} failed, in {time.perf_counter() - started:.1f} s "
+          f"-> {out}")
+    if len(runs):
+        summary = runs.groupby(["structure", "measures"], sort=False)[list(CRITERIA)].mean()
+        print(summary.round(3).to_string())
+    if args.figures and len(runs):
+        from .plots import save_batch_figures
+
+        for path in save_batch_figures(out, runs):
+            print(f"figure: {path}")
+    if failed:
+        print(f"{failed} runs failed: see {out / 'failures.parquet'}; `--resume` retries them.", file=sys.stderr)
+        return EXIT_FAILED_RUNS
+    return 0
+
+
+def _failed(out: Path) -> int:
+    import pandas as pd
+
+    return len(pd.read_parquet(out / "failures.parquet"))
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from .sensitivity import run_sensitivity
+
+    scenario, _ = _load(args.scenario)
+    out = Path(args.out) if args.out else scenario.output_dir
+    with _dask_client(args.dask, args.workers) as client:
+        table = run_sensitivity(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
+                                quiet=args.quiet)
+    print(f"sensitivity indices -> {out / 'sensitivity.csv'}")
+    sobol = table[table["method"] == "sobol"].pivot_table(index=["structure", "criterion"], columns="parameter",
+                                                          values="ST")
+    print("Sobol' total-order indices (ST):")
+    print(sobol.round(2).to_string())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sim", description=__doc__)
+    parser = argparse.ArgumentParser(prog="sim", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate the scenario's first model and measure set once; write steps.parquet")
     run.add_argument("scenario", help="scenario TOML file")
     run.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     run.add_argument("--out", default=None, help="output folder (default: the scenario's)")
     run.set_defaults(func=_run)
+    for name, func, text in (("batch", _batch, "run every run of a scenario into result tables"),
+                             ("sensitivity", _sensitivity, "Morris and Sobol' indices of the six criteria")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("scenario", help="scenario TOML file")
+        cmd.add_argument("--out", default=None, help="output folder (default: the scenario's)")
+        cmd.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = serial)")
+        cmd.add_argument("--dask", default=None, metavar="ADDRESS|local",
+                         help="run on a dask.distributed scheduler, or 'local' for a LocalCluster")
+        cmd.add_argument("--resume", action="store_true", help="continue or extend the batch in the output folder")
+        cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+        if name == "batch":
+            cmd.add_argument("--figures", action="store_true", help="also write the standard figures")
+        cmd.set_defaults(func=func)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "workers", None) is not None and args.workers < 1:
+        print(f"sim {args.command}: error: --workers must be >= 1, got {args.workers}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         return args.func(args)
-    except (ScenarioError, DataError, ValueError, OSError) as exc:
+    except (ScenarioError, BatchConflict, DataError, ValueError, OSError) as exc:
         print(f"sim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

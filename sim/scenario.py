@@ -47,8 +47,9 @@ class Design(_Strict):
 
     kind: ``none`` (base parameters only), ``grid`` (full factorial over ``values``),
     ``oat`` (one factor at a time over ``values``, others at base), ``lhs`` (Latin
-    hypercube over ``ranges``), ``sobol`` (Saltelli/Sobol' sample over ``ranges``),
-    ``morris`` (Morris trajectories over ``ranges``).
+    hypercube of ``samples`` points over ``ranges``), ``sobol`` (Saltelli's sample on the
+    Sobol' sequence: ``samples`` x (factors + 2) points), ``morris`` (``samples`` Morris
+    trajectories on a ``levels`` grid).
     """
 
     kind: Literal["none", "grid", "oat", "lhs", "sobol", "morris"] = "none"
