@@ -15,10 +15,34 @@ import mesa
 
 from . import rng
 from .rng import uniform as U
-from .state import (COMPLETED, COST_TOTAL, DECISION, DROPPED, FIRST_OPEN, GRANT, GUIDANCE, IMPLEMENTATION, INITIATIVE,
-                    KNOWLEDGE, MEASURE, N_COMPLETED, N_DROPPED, N_ISSUED, OPEN, OPERATION, PHASES, R_COMPLETED,
-                    R_DECISION_SCORE, R_DECISIONS, R_DROPPED, R_EFFORT, R_EFFORT_EXISTING, R_LEAD_TIME,
-                    R_PARTICIPANT, TOP_STEP, WEEKS_PER_YEAR)
+from .state import (
+    COMPLETED,
+    COST_TOTAL,
+    DECISION,
+    DROPPED,
+    FIRST_OPEN,
+    GRANT,
+    GUIDANCE,
+    IMPLEMENTATION,
+    INITIATIVE,
+    KNOWLEDGE,
+    MEASURE,
+    N_COMPLETED,
+    N_DROPPED,
+    N_ISSUED,
+    OPEN,
+    OPERATION,
+    R_COMPLETED,
+    R_DECISION_SCORE,
+    R_DECISIONS,
+    R_DROPPED,
+    R_EFFORT,
+    R_EFFORT_EXISTING,
+    R_LEAD_TIME,
+    R_PARTICIPANT,
+    TOP_STEP,
+    WEEKS_PER_YEAR,
+)
 from .world import DIRECTORATE, LETTERS_ALL, LETTERS_SET, MINISTRY
 
 if TYPE_CHECKING:
@@ -73,7 +97,7 @@ class StateActor(mesa.Agent):
         for j in range(self.index + 1, w.n_state):
             q = w.pair_id[self.index, j]
             _staircase_step(s.level, s.progress, s.idle, q, s.interaction[q], TOP_STEP, w.pair_floor[q],
-                            s.mandate_link[q], s.decision_link[q], knowledge, p, U(w.key, week, rng.EROSION, int(q)))
+                            s.mandate_link[q], s.decision_link[q], knowledge, p, w.key, week, rng.EROSION, int(q))
 
     def staff_turnover(self, week: int) -> None:
         """When key staff change, this actor's informal relations drop a step."""
@@ -290,7 +314,7 @@ class Municipality(mesa.Agent):
                     s.local_progress[k] = 0.0
         agreement = w.state_support or municipal_reference
         _staircase_step(s.m_level, s.m_progress, s.m_idle, k, p.contact_interaction if reached else 0.0, p.municipal_cap,
-                        0, agreement, agreement, knowledge, p, U(w.key, week, rng.MUNICIPAL_EROSION, number))
+                        0, agreement, agreement, knowledge, p, w.key, week, rng.MUNICIPAL_EROSION, number)
         if week - s.last_uptake[k] > WEEKS_PER_YEAR and s.local_level[k] > 0:
             if U(w.key, week, rng.LOCAL_EROSION, number) < p.local_erosion_hazard:
                 s.local_level[k] -= 1
@@ -347,7 +371,8 @@ def _climb_gate(p, target: int, knowledge: float, mandate: bool, decision: bool)
     return 1.0 if decision else 0.0
 
 
-def _staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, decision, knowledge, p, u) -> None:
+def _staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, decision, knowledge, p, key, week,
+                    purpose, ident) -> None:
     """One week of one relation on the staircase (mirror of :func:`sim.core.staircase_step`)."""
     if interaction > 0.0:
         idle[q] = 0
@@ -361,7 +386,8 @@ def _staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, 
         idle[q] += 1
         if idle[q] > p.erosion_delay:
             progress[q] *= 1.0 - p.erosion_rate
-            if level[q] > floor and u < p.erosion_hazard * (p.formal_protection if mandate else 1.0):
+            hazard = p.erosion_hazard * (p.formal_protection if mandate else 1.0)
+            if level[q] > floor and U(key, week, purpose, ident) < hazard:
                 level[q] -= 1
                 idle[q] = 0
                 progress[q] = 0.0
@@ -507,4 +533,4 @@ def python_week(model: CoordinationModel, week: int) -> None:
     s.scalars[COST_TOTAL] += s.ring[R_EFFORT, slot]
 
 
-__all__ = ["Directorate", "Ministry", "Municipality", "PHASES", "RegionalOffice", "StateActor", "python_week"]
+__all__ = ["Directorate", "Ministry", "Municipality", "RegionalOffice", "StateActor", "python_week"]

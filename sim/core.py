@@ -18,27 +18,52 @@ import numpy as np
 from numba import njit
 
 from . import rng
+from .metrics import measure
 from .rng import uniform_nb as U
-from .state import (COMPLETED, COST_TOTAL, DECISION, DROPPED, FIRST_OPEN, GRANT, GUIDANCE, IMPLEMENTATION,
-                    INITIATIVE, KNOWLEDGE, MEASURE, N_COMPLETED, N_DROPPED, N_ISSUED, OPEN, OPERATION,
-                    R_COMPLETED, R_DECISION_SCORE, R_DECISIONS, R_DROPPED, R_EFFORT, R_EFFORT_EXISTING,
-                    R_LEAD_TIME, R_PARTICIPANT, TOP_STEP, WEEKS_PER_YEAR)
+from .state import (
+    COMPLETED,
+    COST_TOTAL,
+    DECISION,
+    DROPPED,
+    FIRST_OPEN,
+    GRANT,
+    GUIDANCE,
+    IMPLEMENTATION,
+    INITIATIVE,
+    KNOWLEDGE,
+    MEASURE,
+    N_COMPLETED,
+    N_DROPPED,
+    N_ISSUED,
+    OPEN,
+    OPERATION,
+    R_COMPLETED,
+    R_DECISION_SCORE,
+    R_DECISIONS,
+    R_DROPPED,
+    R_EFFORT,
+    R_EFFORT_EXISTING,
+    R_LEAD_TIME,
+    R_PARTICIPANT,
+    TOP_STEP,
+    WEEKS_PER_YEAR,
+)
 from .world import DIRECTORATE, LETTERS_ALL, LETTERS_SET, MINISTRY
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def arena_active(start, end, a, week):
     """An arena meets once set up, until a temporary arena's end."""
     return start[a] <= week and (end[a] < 0 or week < end[a])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def arena_decides(start, end, decides_from, a, week):
     """An arena takes joint decisions once active and its decision rights (mandate) are in force."""
     return arena_active(start, end, a, week) and decides_from[a] >= 0 and week >= decides_from[a]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def climb_gate(p, target, knowledge, mandate, decision):
     """How readily a relation climbs to ``target`` (seed 004 §2.2, figure 2).
 
@@ -52,16 +77,17 @@ def climb_gate(p, target, knowledge, mandate, decision):
     return 1.0 if decision else 0.0
 
 
-@njit(cache=True)
-def staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, decision, knowledge, p, u):
+@njit(cache=True, inline="always")
+def staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, decision, knowledge, p, key, week, purpose,
+                   ident):
     """One week of one relation on the staircase: climb with interaction, erode without.
 
     With interaction the relation gathers progress (gated by :func:`climb_gate`) and
     climbs a step when it reaches ``climb_threshold`` times the target step, so sparse
     but sustained contact (a meeting a month) still builds up.  Idle for more than
     ``erosion_delay`` weeks, it loses progress each week and slips a step with the
-    erosion hazard (lower where a mandate holds it, seed 004 §4.5).  ``u`` is this relation's
-    uniform draw for the week.
+    erosion hazard (lower where a mandate holds it, seed 004 §4.5); the draw is keyed on
+    ``(key, week, purpose, ident)``.
     """
     if interaction > 0.0:
         idle[q] = 0
@@ -75,13 +101,14 @@ def staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, d
         idle[q] += 1
         if idle[q] > p.erosion_delay:
             progress[q] *= 1.0 - p.erosion_rate
-            if level[q] > floor and u < p.erosion_hazard * (p.formal_protection if mandate else 1.0):
+            hazard = p.erosion_hazard * (p.formal_protection if mandate else 1.0)
+            if level[q] > floor and U(key, week, purpose, ident) < hazard:
                 level[q] -= 1
                 idle[q] = 0
                 progress[q] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def link_arenas(w, s, p, week):
     """Mark relations held by active arenas; collapse those left alone when a temporary arena ends."""
     start, end, decides_from = w.ar_start, w.ar_end, w.ar_decides_from
@@ -182,7 +209,7 @@ def new_assignment(w, s, p, week, issuer, t):
     s.counters[N_ISSUED] = a + 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def issue_assignments(w, s, p, week):
     """Annual allocation letters in the first week of each year; ad-hoc letters any week."""
     if week % WEEKS_PER_YEAR == 0:
@@ -194,7 +221,7 @@ def issue_assignments(w, s, p, week):
             new_assignment(w, s, p, week, m, -1)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def mark_workers(w, s, week, open_in_arena):
     """Who works on each open assignment in its current phase (seed 004 §2.3).
 
@@ -231,7 +258,7 @@ def mark_workers(w, s, week, open_in_arena):
                 works[a, i] = i == lead[a] or participant[a, i]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def allocate_effort(w, s, p, week):
     """Each state actor splits its cross-sector capacity over its assignments and the parallel plans.
 
@@ -263,7 +290,7 @@ def allocate_effort(w, s, p, week):
                 effort[a, i] = capacity[i] * effort[a, i] / (total[i] + background)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def work_on_assignments(w, s, p, week, open_in_arena):
     """Progress every open assignment; record joint work between each pair of its workers.
 
@@ -358,7 +385,7 @@ def decision_score(owner, n_ministries, pair_id, level, issuer, lead, participan
     return n_covered / n_all * depth
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def conclude_phases(w, s, p, week):
     """Move finished assignments on; drop overdue ones; the interpretation dip at implementation."""
     pair_id, floor = w.pair_id, w.pair_floor
@@ -403,7 +430,7 @@ def conclude_phases(w, s, p, week):
     s.counters[FIRST_OPEN] = first
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def hold_meetings(w, s, p, week):
     """Arena meetings give interaction; secretariats, knowledge functions and meetings cost time."""
     start, end, ptr, pairs = w.ar_start, w.ar_end, w.ar_pair_ptr, w.ar_pairs
@@ -424,7 +451,7 @@ def hold_meetings(w, s, p, week):
             ring[R_EFFORT_EXISTING, slot] += cost
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def climb_and_erode(w, s, p, week):
     """Relations with interaction climb; idle ones lose progress and, past a delay, slip a step."""
     floor = w.pair_floor
@@ -433,10 +460,10 @@ def climb_and_erode(w, s, p, week):
     knowledge = s.scalars[KNOWLEDGE]
     for q in range(len(floor)):
         staircase_step(level, progress, idle, q, interaction[q], TOP_STEP, floor[q], mandate_link[q], decision_link[q],
-                       knowledge, p, U(w.key, week, rng.EROSION, q))
+                       knowledge, p, w.key, week, rng.EROSION, q)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def staff_turnover(w, s, p, week):
     """Key staff change: informal relations of that actor drop a step (seed 004 §3.2.3)."""
     pair_id, floor = w.pair_id, w.pair_floor
@@ -451,7 +478,7 @@ def staff_turnover(w, s, p, week):
                         level[q] -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def update_knowledge(w, s, p, week):
     """Knowledge functions build the shared knowledge base; it decays without upkeep."""
     effort = 0.0
@@ -462,7 +489,7 @@ def update_knowledge(w, s, p, week):
     s.scalars[KNOWLEDGE] = k + p.knowledge_build * effort * (1.0 - k) - p.knowledge_decay * k
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def serve_municipalities(w, s, p, week):
     """State signals reach municipalities via Statsforvalteren; they take up and coordinate locally."""
     number_of, sf_of, korus_of, capacity, adequacy = w.mu_number, w.mu_statsforvalter, w.mu_korus, w.mu_capacity, w.mu_rer_adequacy
@@ -514,7 +541,7 @@ def serve_municipalities(w, s, p, week):
                     local_level[k] += 1
                     local_progress[k] = 0.0
         staircase_step(m_level, m_progress, m_idle, k, p.contact_interaction if reached else 0.0, p.municipal_cap, 0,
-                       agreement, agreement, knowledge, p, U(key, week, rng.MUNICIPAL_EROSION, number))
+                       agreement, agreement, knowledge, p, key, week, rng.MUNICIPAL_EROSION, number)
         if week - last_uptake[k] > WEEKS_PER_YEAR and local_level[k] > 0:
             if U(key, week, rng.LOCAL_EROSION, number) < p.local_erosion_hazard:
                 local_level[k] -= 1
@@ -527,7 +554,7 @@ def serve_municipalities(w, s, p, week):
 
 @njit(cache=True)
 def advance_week(w, s, p, week, open_in_arena):
-    """One week of the whole simulation (numba engine)."""
+    """One week of the whole simulation (numba engine), measured at its end."""
     slot = week % WEEKS_PER_YEAR
     for r in range(s.ring.shape[0]):
         s.ring[r, slot] = 0.0
@@ -543,3 +570,17 @@ def advance_week(w, s, p, week, open_in_arena):
     update_knowledge(w, s, p, week)
     serve_municipalities(w, s, p, week)
     s.scalars[COST_TOTAL] += s.ring[R_EFFORT, slot]
+    measure(w, s, week)
+
+
+@njit(cache=True)
+def advance_weeks(w, s, p, first_week, n_weeks, open_in_arena, history):
+    """``n_weeks`` weeks in one call, each week's metrics stored as a row of ``history``.
+
+    Gives exactly what ``n_weeks`` calls of :func:`advance_week` give, without a
+    Python round trip per week; the assignment arrays must already hold every
+    assignment these weeks can issue.
+    """
+    for k in range(n_weeks):
+        advance_week(w, s, p, first_week + k, open_in_arena)
+        history[k, :] = s.metrics

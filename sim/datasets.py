@@ -8,7 +8,7 @@ a DataFrame; they are validated here, once, so the simulation core can trust the
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
 
@@ -258,9 +258,18 @@ def load_municipalities(source: str | os.PathLike[str] | pd.DataFrame = "norway"
 
 
 def load_actors(name: str = "norway") -> Actors:
-    """All actor tables of dataset ``name``, typed (booleans as bool, counties as int tuples)."""
+    """All actor tables of dataset ``name``, typed (booleans as bool, counties as int tuples).
+
+    The shipped files are parsed once per process; each call returns fresh copies.
+    """
     if name not in DATASETS:
         raise DataError(f"load_actors: argument 'name': unknown dataset {name!r}. Allowed: {', '.join(DATASETS)}.")
+    parsed = _parsed_actors(name)
+    return Actors(**{f.name: getattr(parsed, f.name).copy() for f in fields(Actors)})
+
+
+@cache
+def _parsed_actors(name: str) -> Actors:
     ministries = _ministries()
     return Actors(
         ministries=ministries,

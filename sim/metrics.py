@@ -11,8 +11,22 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .state import (KNOWLEDGE, N_COMPLETED, N_DROPPED, N_ISSUED, R_COMPLETED, R_DECISION_SCORE, R_DECISIONS,
-                    R_DROPPED, R_EFFORT, R_EFFORT_EXISTING, R_LEAD_TIME, R_PARTICIPANT, TOP_STEP, WEEKS_PER_YEAR)
+from .state import (
+    KNOWLEDGE,
+    N_COMPLETED,
+    N_DROPPED,
+    N_ISSUED,
+    R_COMPLETED,
+    R_DECISION_SCORE,
+    R_DECISIONS,
+    R_DROPPED,
+    R_EFFORT,
+    R_EFFORT_EXISTING,
+    R_LEAD_TIME,
+    R_PARTICIPANT,
+    TOP_STEP,
+    WEEKS_PER_YEAR,
+)
 
 CRITERIA: tuple[str, ...] = (
     "cross_sector_organisation",
@@ -56,19 +70,21 @@ def measure(w, s, week):
         for t in range(WEEKS_PER_YEAR):
             year[r] += s.ring[r, t]
     knowledge = s.scalars[KNOWLEDGE]
+    field, level_of, arena_link, idle = w.pair_field, s.level, s.arena_link, s.idle
+    size_class, last_uptake, local_level, m_level = w.mu_size_class, s.last_uptake, s.local_level, s.m_level
     n_field = 0
     organised = 0.0
     n_active = 0
     n_understood = 0
-    for q in range(len(w.pair_i)):
-        if not w.pair_field[q]:
+    for q in range(len(field)):
+        if not field[q]:
             continue
         n_field += 1
-        level = s.level[q]
+        level = level_of[q]
         out[N_LEVEL0 + level] += 1.0
-        if s.arena_link[q]:
+        if arena_link[q]:
             organised += level
-        if s.idle[q] < WEEKS_PER_YEAR:
+        if idle[q] < WEEKS_PER_YEAR:
             n_active += 1
             if level >= 2:
                 n_understood += 1
@@ -81,21 +97,21 @@ def measure(w, s, week):
     completed = year[R_COMPLETED]
     closed = completed + year[R_DROPPED]
     out[3] = completed / closed if closed > 0 else 0.0
-    n_mun = len(w.mu_number)
+    n_mun = len(size_class)
     supported = 0.0
-    in_class = [0.0, 0.0, 0.0]
-    covered = [0.0, 0.0, 0.0]
+    in_class = np.zeros(3)
+    covered = np.zeros(3)
     relation = 0.0
     local = 0.0
     for k in range(n_mun):
-        recent = week - s.last_uptake[k] < WEEKS_PER_YEAR
-        c = w.mu_size_class[k]
+        recent = week - last_uptake[k] < WEEKS_PER_YEAR
+        c = size_class[k]
         in_class[c] += 1.0
         if recent:
             covered[c] += 1.0
-            supported += s.local_level[k]
-        relation += s.m_level[k]
-        local += s.local_level[k]
+            supported += local_level[k]
+        relation += m_level[k]
+        local += local_level[k]
     out[4] = supported / (TOP_STEP * n_mun)
     effort = year[R_EFFORT]
     out[5] = year[R_EFFORT_EXISTING] / effort if effort > 0 else 1.0

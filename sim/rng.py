@@ -65,7 +65,7 @@ def _mix_nb(z):
     return z ^ (z >> _S31)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def uniform_nb(key, step, purpose, index):
     """The same draw as :func:`uniform`, compiled (uint64 arithmetic wraps)."""
     h = _mix_nb(_mix_nb(_mix_nb(np.uint64(key) ^ np.uint64(purpose)) ^ np.uint64(step)) ^ np.uint64(index))

@@ -16,8 +16,7 @@ def run_one(structure: str, measures: tuple[str, ...] | list[str] = (), *, weeks
     """Simulate ``weeks`` weeks and return the metrics, one row per week (week 0 = the start)."""
     model = CoordinationModel(structure=structure, measures=tuple(measures), engine=engine,
                               municipalities=municipalities, rng=seed, **parameters)
-    for _ in range(weeks):
-        model.step()
+    model.run_weeks(weeks)
     steps = model.datacollector.get_model_vars_dataframe()
     steps.insert(0, "week", range(len(steps)))
     return steps.reset_index(drop=True)

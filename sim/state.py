@@ -20,8 +20,9 @@ INITIATIVE, DECISION, IMPLEMENTATION, OPERATION = 0, 1, 2, 3
 PHASES = ("initiative", "decision", "implementation", "operation")
 # assignment status: every assignment is exactly one of these at every step
 OPEN, COMPLETED, DROPPED = 0, 1, 2
+STATUSES = ("open", "completed", "dropped")
 # delivery channels to municipalities
-MEASURE, GUIDANCE, GRANT = 0, 1, 2
+MEASURE, GUIDANCE, GRANT = 0, 1, 2  # positions in sim.structures.CHANNELS
 
 WEEKS_PER_YEAR = 52
 TOP_STEP = 4
@@ -123,8 +124,7 @@ def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 
 
 def max_new_assignments(world: World, week: int) -> int:
     """Upper bound on assignments issued in ``week`` (annual letters plus one ad-hoc per ministry)."""
-    annual = int(world.st_per_year.sum()) if week % WEEKS_PER_YEAR == 0 else 0
-    return annual + world.n_ministries
+    return (world.annual_issues if week % WEEKS_PER_YEAR == 0 else 0) + world.n_ministries
 
 
 def grow(state: State, needed: int) -> State:

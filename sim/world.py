@@ -28,6 +28,7 @@ class World(NamedTuple):
     n_state: int
     lead_agency: int
     field_arena: int
+    annual_issues: int
     # state actors
     kind: np.ndarray
     owner: np.ndarray
@@ -183,6 +184,7 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
     ref = params.capacity_reference_population
     return World(
         key=int(key), n_ministries=n_min, n_state=n, lead_agency=lead_agency, field_arena=field_arena,
+        annual_issues=sum(s["per_year"] for s in streams),
         kind=kind, owner=owner, relevance=relevance, capacity=capacity,
         pair_i=pair_i.astype(np.int64), pair_j=pair_j.astype(np.int64), pair_id=pair_id,
         pair_floor=pair_floor, pair_field=pair_field, pair_initial=pair_initial,
