@@ -105,6 +105,9 @@ class CoordinationModel(mesa.Model):
         self.state = initial_state(self.world, self.params, len(METRICS))
         self._open_in_arena = np.zeros(len(self.world.ar_lead), np.int64)
         self._create_agents()
+        # Mesa <= 3.3.1 keeps every model alive in the class-level Agent._ids counter (mesa#3179,
+        # fixed upstream by mesa#3180); agents are only created above, so release it now.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
         self.datacollector = MetricCollector(
             model_reporters={name: partial(read_metric, index=k) for k, name in enumerate(METRICS)})
         (measure if engine == "numba" else measure.py_func)(self.world, self.state, 0)
