@@ -15,9 +15,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from .batch import ci_half_width  # noqa: E402
 from .metrics import CRITERIA, LEVEL_SHARES  # noqa: E402
+from .style import LEVEL_COLOURS, LEVEL_NAMES  # noqa: E402
 
-LEVEL_COLOURS = ("#d9d9d9", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
-LEVEL_NAMES = ("0 none", "1 share information", "2 shared understanding", "3 clear roles", "4 joint plans")
 
 
 @cache
