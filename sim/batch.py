@@ -171,6 +171,9 @@ class ResultFolder:
             if not resume and self.finished_ids():
                 raise BatchConflict(f"{self.root} already holds {len(self.finished_ids())} finished runs of this "
                                     "scenario. Use --resume to continue or extend it, or choose another --out.")
+        if self.steps.is_file():
+            raise BatchConflict(f"{self.root} holds a single run from `sim run` (steps.parquet is a file); "
+                                "a batch needs its own folder. Choose another --out.")
         check_writable(self.root)
         if not manifest.exists():
             self.write_manifest({"scenario": json.loads(scenario.model_dump_json()),
@@ -320,13 +323,18 @@ def _adapt(scenario: Scenario, rule: AdaptiveReplications, runs: pd.DataFrame, r
            stops: dict[tuple, str]) -> bool:
     """Add replications where any criterion's CI is still too wide; record why each group stopped."""
     more = False
+    if not runs.empty:
+        runs = runs.assign(point=_current_points(runs, plan(scenario, replications)))
     for structure, measures, point, _ in _groups(scenario):
         key = (structure, measures, point)
         if key in stops:
             continue
         n = replications.get(key, rule.min)
         group = runs[(runs["structure"] == structure) & (runs["measures"] == ",".join(measures))
-                     & (runs["point"] == point) & (runs["replication"] < n)]
+                     & (runs["point"] == point) & (runs["replication"] < n)] if not runs.empty else runs
+        if len(group) < 2:
+            stops[key] = f"too_few_finished: {len(group)} of {n} runs finished; see failures.parquet"
+            continue
         widest = max(ci_half_width(group[c].to_numpy(float)) for c in CRITERIA)
         if widest <= rule.until_ci_half_width:
             stops[key] = f"ci_reached: widest 95% CI half-width {widest:.4g} <= {rule.until_ci_half_width} at n={n}"
@@ -338,9 +346,11 @@ def _adapt(scenario: Scenario, rule: AdaptiveReplications, runs: pd.DataFrame, r
     return more
 
 
-def _tidy(runs: pd.DataFrame, scenario: Scenario, order: dict[str, int]) -> pd.DataFrame:
-    """Plan order, fixed column order, and every varied parameter's effective value in every row."""
+def _tidy(runs: pd.DataFrame, scenario: Scenario, specs: list[RunSpec]) -> pd.DataFrame:
+    """Plan order, current point numbers, fixed column order, every varied parameter's value in every row."""
+    order = {s.run_id: k for k, s in enumerate(specs)}
     runs = runs.iloc[np.argsort(runs["run_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    runs["point"] = _current_points(runs, specs)
     varied = sorted(set(scenario.design.values) | set(scenario.design.ranges))
     for name in varied:
         fallback = scenario.parameters.get(name, BY_NAME[name].default)
@@ -349,12 +359,18 @@ def _tidy(runs: pd.DataFrame, scenario: Scenario, order: dict[str, int]) -> pd.D
     return runs[[*identity, *varied, *METRICS]]
 
 
+def _current_points(runs: pd.DataFrame, specs: list[RunSpec]) -> np.ndarray:
+    """Point numbers of the current design (a run keeps its identity when an extended design renumbers points)."""
+    point = {s.run_id: s.point for s in specs}
+    return runs["run_id"].map(point).to_numpy()
+
+
 def _finish(scenario: Scenario, folder: ResultFolder, specs: list[RunSpec], stops: dict[tuple, str], started: float,
             scenario_text: str | None, workers: int, client: Any) -> pd.DataFrame:
     order = {s.run_id: k for k, s in enumerate(specs)}
     runs = folder.runs()
     if not runs.empty:
-        runs = _tidy(runs[runs["run_id"].isin(order)], scenario, order)
+        runs = _tidy(runs[runs["run_id"].isin(order)], scenario, specs)
     finished = set(runs["run_id"]) if not runs.empty else set()
     failures = folder.failures(finished)
     failures = failures[failures["run_id"].isin(order)]

@@ -13,7 +13,8 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator,
+                      model_validator)
 
 from .parameters import BY_NAME, validate
 from .structures import check_measures, check_structure
@@ -21,6 +22,9 @@ from .structures import check_measures, check_structure
 
 class ScenarioError(ValueError):
     """A scenario that cannot be run; the message names the file, field and what is allowed."""
+
+
+Number = StrictInt | StrictFloat  # TOML numbers only: no booleans, no numeric strings
 
 
 class _Strict(BaseModel):
@@ -53,8 +57,8 @@ class Design(_Strict):
     """
 
     kind: Literal["none", "grid", "oat", "lhs", "sobol", "morris"] = "none"
-    values: dict[str, list[float]] = {}
-    ranges: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = {}
+    values: dict[str, list[Number]] = {}
+    ranges: dict[str, Annotated[list[Number], Field(min_length=2, max_length=2)]] = {}
     samples: int = Field(default=0, ge=0)
     levels: int = Field(default=4, ge=2)
     seed: int = Field(default=0, ge=0)
@@ -105,7 +109,7 @@ class Scenario(_Strict):
     seed: int = Field(default=0, ge=0)
     engine: Literal["numba", "python"] = "numba"
     municipalities: str = "norway"
-    parameters: dict[str, float] = {}
+    parameters: dict[str, Number] = {}
     design: Design = Design()
     output: str = ""
 
@@ -123,11 +127,20 @@ class Scenario(_Strict):
             raise ValueError("measures must list at least one measure set ([] = no measures)")
         return [list(check_measures(m)) for m in v]
 
-    @field_validator("replications")
+    @field_validator("replications", mode="before")
     @classmethod
-    def _positive(cls, v: int | AdaptiveReplications) -> int | AdaptiveReplications:
-        if isinstance(v, int) and v < 1:
-            raise ValueError(f"replications must be >= 1, got {v}")
+    def _count_or_rule(cls, v: Any) -> int | AdaptiveReplications:
+        """A whole number >= 1, or an adaptive rule; errors name the rule's own field."""
+        if isinstance(v, dict):
+            try:
+                return AdaptiveReplications.model_validate(v)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(x) for x in err["loc"]) or "rule"
+                raise ValueError(f"adaptive rule field {where!r}: {err['msg'].removeprefix('Value error, ')}; "
+                                 "fields: until_ci_half_width (0-1], min >= 2, max >= min, batch >= 1") from None
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"replications must be a whole number >= 1 or an adaptive rule table, got {v!r}")
         return v
 
     @field_validator("parameters")

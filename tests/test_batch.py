@@ -237,3 +237,35 @@ def test_sensitivity_writes_morris_and_sobol_indices(tmp_path):
     assert set(table["parameter"]) == {"turnover_rate", "weak_priority"}
     on_disk = pd.read_csv(tmp_path / "sensitivity.csv")
     assert len(on_disk) == len(table) == 2 * 6 * 2
+
+
+def test_extending_a_grid_renumbers_points_without_rerunning(tmp_path):
+    grid = {"kind": "grid", "values": {"turnover_rate": [0.1, 0.2]}}
+    run_batch(small(structures=["baseline"], measures=[[]], replications=1, design=grid), out=tmp_path, workers=1)
+    wider = {"kind": "grid", "values": {"turnover_rate": [0.05, 0.1, 0.2]}}
+    runs = run_batch(small(structures=["baseline"], measures=[[]], replications=1, design=wider), out=tmp_path,
+                     workers=1, resume=True)
+    assert runs[["point", "turnover_rate"]].values.tolist() == [[0, 0.05], [1, 0.1], [2, 0.2]]
+
+
+def test_adaptive_batch_whose_runs_all_fail_records_why_it_stopped(tmp_path, monkeypatch):
+    import sim.batch
+
+    monkeypatch.setattr(sim.batch, "run_one", lambda *a, **k: 1 / 0)
+    rule = {"until_ci_half_width": 0.02, "min": 2, "max": 4}
+    run_batch(small(replications=rule, structures=["baseline"], measures=[[]]), out=tmp_path, workers=1)
+    stops = json.loads((tmp_path / "manifest.json").read_text())["adaptive_stops"]
+    assert stops["baseline||0"].startswith("too_few_finished")
+
+
+def test_sim_run_and_sim_batch_refuse_each_others_folders(tmp_path, capsys):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('name = "s"\nstructures = ["baseline"]\nweeks = 3\nreplications = 2\n')
+    single, batch = tmp_path / "single", tmp_path / "batch"
+    assert main(["run", str(scenario), "--out", str(single)]) == 0
+    assert main(["batch", str(scenario), "--out", str(single), "--quiet"]) == 2
+    assert "single run" in capsys.readouterr().err
+    assert not (single / "manifest.json").exists()
+    assert main(["batch", str(scenario), "--out", str(batch), "--workers", "1", "--quiet"]) == 0
+    assert main(["run", str(scenario), "--out", str(batch)]) == 2
+    assert "holds a batch" in capsys.readouterr().err

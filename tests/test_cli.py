@@ -43,6 +43,10 @@ def test_shipped_scenario_runs_through_the_console_script(tmp_path):
     ('name = "t"\nstructures = ["model2"]\nweeks = 4\n[parameters]\nturnover_rate = 3.0\n',
      ["parameters", "turnover_rate", "[0, 1]"]),
     ('name = "t"\nstructures = ["model2"]\nweeks = 4\n[parameters]\nturnover_rate = "high"\n', ["turnover_rate"]),
+    ('name = "t"\nstructures = ["model2"]\nweeks = 4\n[parameters]\nturnover_rate = "0.1"\n', ["turnover_rate"]),
+    ('name = "t"\nstructures = ["model2"]\nweeks = 4\n[parameters]\nturnover_rate = true\n', ["turnover_rate"]),
+    ('name = "t"\nstructures = ["model2"]\nweeks = 4\nreplications = {until_ci_half_width = 0.1, min = 5, max = 3}\n',
+     ["replications", "max (3) must be >= min (5)"]),
     ('name = "t"\nstructures = ["model2"]\nweeks = 4\n[design]\nkind = "grid"\nvalues = {nosuch = [1.0]}\n',
      ["design", "nosuch"]),
 ])

@@ -1,0 +1,53 @@
+"""Keep ``docs/SCENARIOS.md`` honest: every ```toml block in it is a valid scenario with runs.
+
+Each block is parsed with :mod:`tomllib`, validated with :func:`sim.scenario.scenario_from_dict`
+and planned with :func:`sim.batch.plan`; where its comments count its runs ("= 180 runs",
+": 264 runs"), the plan must have exactly that many.  Broken files shown on purpose use
+```text fences and are not checked here.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from sim.batch import plan
+from sim.scenario import scenario_from_dict
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "SCENARIOS.md"
+FENCE = re.compile(r"^```toml[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+RUN_COUNT = re.compile(r"^#.*?[=:]\s*(\d[\d ]*) runs\b", re.MULTILINE)
+
+
+def toml_blocks() -> list[str]:
+    return FENCE.findall(DOC.read_text(encoding="utf-8"))
+
+
+BLOCKS = toml_blocks()
+
+
+def block_id(block: str) -> str:
+    match = re.search(r'^name\s*=\s*"([^"]*)"', block, re.MULTILINE)
+    return match.group(1) if match else "unnamed"
+
+
+def test_the_reference_has_an_example_for_every_design_and_adaptive_replications() -> None:
+    scenarios = [scenario_from_dict(tomllib.loads(block)) for block in BLOCKS]
+    kinds = {s.design.kind for s in scenarios}
+    assert kinds == {"none", "grid", "oat", "lhs", "sobol", "morris"}, kinds
+    assert any(not isinstance(s.replications, int) for s in scenarios), "no adaptive replications example"
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block_id(b) for b in BLOCKS])
+def test_every_toml_example_is_a_valid_scenario_with_a_plan(block: str) -> None:
+    scenario = scenario_from_dict(tomllib.loads(block), source=f"docs/SCENARIOS.md ({block_id(block)})")
+    specs = plan(scenario)
+    assert specs, f"{scenario.name}: the example plans no runs"
+    stated = RUN_COUNT.findall(block)
+    if stated:
+        assert len(specs) == int(stated[-1].replace(" ", "")), (
+            f"{scenario.name}: the example's comment says {stated[-1]} runs, the plan has {len(specs)}"
+        )
