@@ -1,0 +1,56 @@
+"""The verdict rule: the report's strict orderings, checked with Welch intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim import CRITERIA
+from sim.intervals import welch_interval
+from sim.validation import SCALE, report_orderings, verdicts
+
+
+def _runs(means: dict[str, dict[str, float]], n: int = 30, spread: float = 0.01) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for model, by_criterion in means.items():
+        for _ in range(n):
+            rows.append({"structure": model, "measures": "",
+                         **{c: by_criterion[c] + rng.normal(0, spread) for c in CRITERIA}})
+    return pd.DataFrame(rows)
+
+
+def _report_like() -> dict[str, dict[str, float]]:
+    table = pd.read_csv("sim/data/report_verdicts.csv")
+    return {m: {c: SCALE[v] / 2 for c, v in zip(g["criterion"], g["verdict"], strict=True)}
+            for m, g in table.groupby("structure")}
+
+
+def test_the_report_implies_fourteen_strict_orderings():
+    orderings = report_orderings()
+    assert len(orderings) == 14
+    assert {"criterion": "cross_sector_organisation", "lower": "model1", "higher": "model3"} in \
+        orderings.to_dict("records")
+    assert not ((orderings["criterion"] == "shared_understanding") & (orderings["lower"] == "model2")).any()
+
+
+def test_data_shaped_like_the_report_agrees_everywhere_and_reversed_data_nowhere():
+    agreeing = verdicts(_runs(_report_like()))
+    assert agreeing["agrees"].all()
+    reversed_means = {m: {c: -v for c, v in d.items()} for m, d in _report_like().items()}
+    disagreeing = verdicts(_runs(reversed_means))
+    assert not disagreeing["agrees"].any()
+
+
+def test_indistinguishable_models_are_medium():
+    flat = {m: dict.fromkeys(CRITERIA, 0.5) for m in ("model1", "model2", "model3")}
+    v = verdicts(_runs(flat, spread=0.05))
+    assert (v["simulated"] == "medium").all()
+
+
+def test_welch_interval_matches_a_hand_computation():
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([3.0, 5.0, 7.0, 9.0])
+    diff, lo, hi = welch_interval(a, b)
+    assert diff == 3.5
+    se = np.sqrt(np.var(a, ddof=1) / 4 + np.var(b, ddof=1) / 4)
+    assert lo < diff - 1.9 * se and hi > diff + 1.9 * se
