@@ -45,7 +45,7 @@ def run(cmd: list[str]) -> None:
 
 def main() -> None:
     tasks = {
-        "compare": [str(BIN / "sim"), "batch", "scenarios/compare_models.toml", "--figures", "--resume"],
+        "compare": [str(BIN / "sim"), "batch", "scenarios/compare_models.toml", "--report", "--resume"],
         "test": [str(BIN / "python"), "-m", "pytest"],
     }
     if len(sys.argv) != 2 or sys.argv[1] not in tasks:

@@ -29,17 +29,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from tqdm import tqdm
 
 from . import __version__
 from .designs import design_points
+from .intervals import ci_half_width
 from .metrics import CRITERIA, LEVEL_SHARES, METRICS
 from .parameters import BY_NAME
 from .runner import check_writable, run_one, write_parquet_atomic
 from .scenario import AdaptiveReplications, Scenario
 
-SERIES = ("week", *CRITERIA, *LEVEL_SHARES)
+SERIES = ("week", *CRITERIA, *LEVEL_SHARES, "assignments_issued", "assignments_completed", "assignments_dropped")
 DEPENDENCIES = ("mesa", "numba", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "SALib", "dask", "distributed")
 
 
@@ -219,14 +219,6 @@ class ResultFolder:
 
 
 # --- summaries ---
-def ci_half_width(values: np.ndarray) -> float:
-    """Half-width of the t-based 95 % confidence interval of the mean (inf for fewer than 2 values)."""
-    n = len(values)
-    if n < 2:
-        return math.inf
-    return float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / math.sqrt(n))
-
-
 def summarise(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Mean, standard deviation and 95 % confidence interval of every outcome, per group (long format)."""
     records = []

@@ -3,6 +3,8 @@
 ``sim run``          one simulation of a scenario's first model -> steps.parquet
 ``sim batch``        every run of a scenario -> runs.parquet, steps.parquet/, summary.csv, manifest.json
 ``sim sensitivity``  Morris and Sobol' indices of the six criteria -> sensitivity.csv
+``sim report``       figures and one self-contained report.html of a finished batch
+``sim view``         watch one run in the browser (Mesa's SolaraViz): pick model, measures and seed; step or play
 
 Bad input ends with one paragraph naming the file, the field and what is allowed,
 and exit status 2; a batch with failed runs exits 1 after writing what finished.
@@ -88,14 +90,22 @@ def _batch(args: argparse.Namespace) -> int:
     if len(runs):
         summary = runs.groupby(["structure", "measures"], sort=False)[list(CRITERIA)].mean()
         print(summary.round(3).to_string())
-    if args.figures and len(runs):
-        from .plots import save_batch_figures
-
-        for path in save_batch_figures(out, runs):
-            print(f"figure: {path}")
+    if args.report and len(runs):
+        print(f"report: {_write_report(out)}")
     if failed:
         print(f"{failed} runs failed: see {out / 'failures.parquet'}; `--resume` retries them.", file=sys.stderr)
         return EXIT_FAILED_RUNS
+    return 0
+
+
+def _write_report(folder: Path) -> Path:
+    from .report import write_report
+
+    return write_report(folder)
+
+
+def _report(args: argparse.Namespace) -> int:
+    print(f"report: {_write_report(Path(args.folder))}")
     return 0
 
 
@@ -121,6 +131,24 @@ def _sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _view(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"--port must be 1-65535, got {args.port}.")
+    # the module, not the file: `solara run sim/viz.py` would put sim/ itself on sys.path
+    command = [sys.executable, "-m", "solara", "run", "sim.viz", "--host", args.host, "--port", str(args.port),
+               "--production", "--no-open"]
+    print(f"sim view: the interactive view is at http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
+    if os.name == "posix":  # become the server, so that signals to `sim view` reach it
+        os.execv(sys.executable, command)
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sim", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,8 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--resume", action="store_true", help="continue or extend the batch in the output folder")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "batch":
-            cmd.add_argument("--figures", action="store_true", help="also write the standard figures")
+            cmd.add_argument("--report", action="store_true",
+                             help="also write figures/ and one self-contained report.html (as `sim report`)")
         cmd.set_defaults(func=func)
+    report = sub.add_parser("report", help="write figures/ and one self-contained report.html of a finished batch")
+    report.add_argument("folder", help="output folder of `sim batch` (or `sim sensitivity`)")
+    report.set_defaults(func=_report)
+    view = sub.add_parser("view", help="watch one run in the browser: network, criteria, week (Solara server)")
+    view.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    view.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")
+    view.set_defaults(func=_view)
     return parser
 
 

@@ -1,0 +1,99 @@
+"""`sim report` and `sim batch --report`: one self-contained report.html a modeler can mail."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from sim import CRITERIA
+from sim.batch import run_batch
+from sim.cli import main
+from sim.plots import report_verdicts
+from sim.report import ReportError, write_report
+from sim.scenario import scenario_from_dict
+
+SCENARIO = """\
+name = "report_check"
+description = "Two models for the report test."
+structures = ["model2", "model3"]
+measures = [[], ["state_support"]]
+weeks = 60
+replications = 2
+seed = 17
+"""
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    scenario = scenario_from_dict({"name": "report_check", "description": "Two models for the report test.",
+                                   "structures": ["model2", "model3"], "measures": [[], ["state_support"]],
+                                   "weeks": 60, "replications": 2, "seed": 17})
+    run_batch(scenario, out=out, workers=1)
+    return out
+
+
+def assert_self_contained(page: str) -> None:
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<style>" in page
+    assert not re.search(r"""<link[^>]+stylesheet""", page)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "<script" not in page
+
+
+def test_sim_report_writes_one_self_contained_file(batch, capsys):
+    assert main(["report", str(batch)]) == 0
+    assert "report.html" in capsys.readouterr().out
+    page = (batch / "report.html").read_text(encoding="utf-8")
+    assert_self_contained(page)
+    assert "report_check" in page and "Two models for the report test." in page
+    for criterion in CRITERIA:
+        assert criterion.replace("cross_sector", "cross-sector").replace("_", " ") in page
+    figures = sorted(p.name for p in (batch / "figures").glob("*.png"))
+    assert figures == ["assignments.png", "coverage.png", "criteria.png", "measures.png", "staircase.png"]
+    assert page.count("data:image/png;base64,") >= len(figures)
+    verdicts = report_verdicts()
+    for word in set(verdicts.loc[verdicts["structure"].isin(["model2", "model3"]), "verdict"]):
+        assert f"<span class='verdict'>{word}</span>" in page
+    assert {"weak", "medium", "strong"} <= set(re.findall(r"<span class='verdict'>(\w+)</span>", page))
+    assert "rank in this batch" in page and "1 of 2" in page and "2 of 2" in page
+    assert "a formal rule" in page  # says it invents no verdict for the simulation
+
+
+def test_the_report_says_what_was_run(batch):
+    page = write_report(batch).read_text(encoding="utf-8")
+    manifest = json.loads((batch / "manifest.json").read_text())
+    for text in ("17", "60 (1.2 years", "+ state_support", manifest["started"], manifest["finished"],
+                 "8 finished of 8 planned, 0 failed", manifest["versions"]["mesa"], "numba", "SALib"):
+        assert text in page, text
+    summary = pd.read_csv(batch / "summary.csv", keep_default_na=False)
+    row = summary[(summary["structure"] == "model3") & (summary["measures"] == "")
+                  & (summary["outcome"] == "shared_understanding")].iloc[0]
+    assert f"{row['mean']:.3f}" in page and f"{row['ci95_low']:.3f}" in page
+
+
+def test_sim_batch_report_writes_it_at_the_end(tmp_path, capsys):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO.replace("replications = 2", "replications = 1").replace('[], ["state_support"]', "[]"))
+    out = tmp_path / "out"
+    assert main(["batch", str(scenario), "--out", str(out), "--workers", "1", "--quiet", "--report"]) == 0
+    assert f"report: {out / 'report.html'}" in capsys.readouterr().out
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert_self_contained(page)
+    assert "report_check" in page and (out / "figures" / "criteria.png").is_file()
+    assert "no CI" in page  # one replication: no confidence interval, and the report says so
+
+
+def test_sim_report_without_results_exits_2_with_a_clear_message(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sim report: error:") and "no batch results" in err and "sim batch" in err
+    assert not (tmp_path / "report.html").exists()
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    (tmp_path / "manifest.json").write_text(json.dumps({"status": "running"}))
+    with pytest.raises(ReportError, match="not finished.*--resume"):
+        write_report(tmp_path)
