@@ -20,9 +20,10 @@ import sys
 import time
 import traceback
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from importlib import metadata
+from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -134,19 +135,42 @@ def _start_method() -> str:
     return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
+IN_FLIGHT_PER_WORKER = 2  # enough to keep workers busy; bounded so finished results never pile up
+
+
 def _pool(tasks: list[list[RunSpec]], scenario: Scenario, workers: int) -> Iterator[Outcome]:
+    """Run tasks in a local process pool, at most ``IN_FLIGHT_PER_WORKER`` per worker at a time.
+
+    Submitting everything up front kept every finished result alive in its Future until
+    the pool closed (parent memory grew with the batch); now each result is dropped once
+    the caller has written it.
+    """
+    queue = iter(tasks)
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(_start_method())) as pool:
-        futures = [pool.submit(execute, task, scenario) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
+        pending = {pool.submit(execute, task, scenario) for task in islice(queue, IN_FLIGHT_PER_WORKER * workers)}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+                task = next(queue, None)
+                if task is not None:
+                    pending.add(pool.submit(execute, task, scenario))
 
 
 def _dask(tasks: list[list[RunSpec]], scenario: Scenario, client: Any) -> Iterator[Outcome]:
+    """Run tasks on a dask.distributed cluster, a bounded number in flight, releasing each result."""
     from distributed import as_completed as dask_completed
 
-    futures = client.map(execute, tasks, scenario=scenario, pure=False)
-    for future in dask_completed(futures):
-        yield future.result()
+    queue = iter(tasks)
+    in_flight = IN_FLIGHT_PER_WORKER * _dask_workers(client)
+    running = dask_completed(client.submit(execute, task, scenario, pure=False) for task in islice(queue, in_flight))
+    for future in running:
+        outcome = future.result()
+        future.release()
+        task = next(queue, None)
+        if task is not None:
+            running.add(client.submit(execute, task, scenario, pure=False))
+        yield outcome
 
 
 # --- the output folder ---
