@@ -87,8 +87,9 @@ def test_a_killed_batch_resumes_to_the_same_runs(tmp_path):
     cmd = [sys.executable, "-m", "sim.cli", "batch", str(scenario), "--workers", "1", "--quiet"]
     assert subprocess.run([*cmd, "--out", str(whole)], check=False).returncode == 0
     proc = subprocess.Popen([*cmd, "--out", str(killed)])
-    deadline = time.time() + 120
-    while time.time() < deadline and not list((killed / ".chunks").glob("runs-*.parquet")):
+    for _ in range(2400):  # poll (at most ~2 minutes) until the first chunk is committed
+        if list((killed / ".chunks").glob("runs-*.parquet")):
+            break
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
