@@ -17,7 +17,6 @@ from . import rng
 from .rng import uniform as U
 from .state import (
     COMPLETED,
-    COST_TOTAL,
     DECISION,
     DROPPED,
     FIRST_OPEN,
@@ -530,7 +529,6 @@ def python_week(model: CoordinationModel, week: int) -> None:
     signal = p.reach_rate * len(operating) * (1.0 + (p.state_support_gain if w.state_support else 0.0))
     for municipality in model.municipality_agents:
         municipality.receive_signals(week, operating, signal, municipal_reference)
-    s.scalars[COST_TOTAL] += s.ring[R_EFFORT, slot]
 
 
 __all__ = ["Directorate", "Ministry", "Municipality", "RegionalOffice", "StateActor", "python_week"]

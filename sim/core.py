@@ -22,7 +22,6 @@ from .metrics import measure
 from .rng import uniform_nb as U
 from .state import (
     COMPLETED,
-    COST_TOTAL,
     DECISION,
     DROPPED,
     FIRST_OPEN,
@@ -569,7 +568,6 @@ def advance_week(w, s, p, week, open_in_arena):
     staff_turnover(w, s, p, week)
     update_knowledge(w, s, p, week)
     serve_municipalities(w, s, p, week)
-    s.scalars[COST_TOTAL] += s.ring[R_EFFORT, slot]
     measure(w, s, week)
 
 

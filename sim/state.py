@@ -31,7 +31,7 @@ NEVER = -(10**9)
 # counters
 N_ISSUED, FIRST_OPEN, N_COMPLETED, N_DROPPED = 0, 1, 2, 3
 # scalars
-KNOWLEDGE, COST_TOTAL = 0, 1
+KNOWLEDGE = 0
 # trailing-year ring buffers (one slot per week of the last year)
 R_COMPLETED, R_DROPPED, R_LEAD_TIME, R_DECISIONS, R_DECISION_SCORE, R_EFFORT, R_EFFORT_EXISTING, R_PARTICIPANT = range(8)
 N_RING = 8
@@ -107,7 +107,7 @@ def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 
     n_mun = len(world.mu_number)
     outreach = np.array([rng.uniform(world.key, 0, rng.OUTREACH_INIT, int(k)) < params.outreach_share
                          for k in world.mu_number], dtype=bool)
-    scalars = np.zeros(4)
+    scalars = np.zeros(1)
     scalars[KNOWLEDGE] = params.knowledge_initial
     return State(
         counters=np.zeros(4, np.int64), scalars=scalars,
