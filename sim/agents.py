@@ -34,6 +34,7 @@ from .state import (
     R_COMPLETED,
     R_DECISION_SCORE,
     R_DECISIONS,
+    R_DELIVERY,
     R_DROPPED,
     R_EFFORT,
     R_EFFORT_EXISTING,
@@ -83,6 +84,7 @@ class StateActor(mesa.Agent):
                 weight = 1.0 if (s.a_letter[a, i] or w.kind[i] == MINISTRY) else p.weak_priority
                 if s.a_adhoc[a]:
                     weight *= p.adhoc_weight
+                weight *= _ownership_share(w, s.a_issuing_arena[a], p.responsibility_diffusion)
             weights.append(weight)
             total += weight
         background = p.parallel_plans * p.plan_weight
@@ -193,16 +195,18 @@ class Directorate(StateActor):
         level = level_sum / (n_workers - 1) if n_workers > 1 else float(TOP_STEP)
         s.a_level[a] = level
         ar = s.a_arena[a]
-        steered_by_new = ar >= 0 and _arena_decides(w, ar, week) and w.ar_new[ar]
         s.ring[R_EFFORT, slot] += effort
-        if not steered_by_new:
+        if not _steered_by_new(w, ar, s.a_issuing_arena[a], week):
             s.ring[R_EFFORT_EXISTING, slot] += effort
         s.ring[R_PARTICIPANT, slot] += participant_effort
         if ar >= 0 and _arena_active(w, ar, week):
             useful += w.ar_secretariat[ar] / open_in_arena[ar]
         efficiency = p.coordination_floor + (1.0 - p.coordination_floor) * level / TOP_STEP
-        s.a_progress[a] += useful * efficiency / (1.0 + p.coordination_overhead * (n_workers - 1))
+        gained = useful * efficiency / (1.0 + p.coordination_overhead * (n_workers - 1))
+        s.a_progress[a] += gained
         phase = s.a_phase[a]
+        if phase == OPERATION:
+            s.ring[R_DELIVERY, slot] += gained
         if phase == DECISION:
             s.a_required[a] = p.work_decision * (1.0 + p.agreement_cost * (n_workers - 1))
         elif phase == INITIATIVE:
@@ -237,8 +241,10 @@ class Directorate(StateActor):
             s.a_decider[a, :] = s.a_works[a, :]
             s.ring[R_DECISIONS, slot] += 1.0
             s.ring[R_DECISION_SCORE, slot] += _decision_score(w, s, a)
+            ar = s.a_arena[a]
+            handed_over = ar >= 0 and w.ar_in_line[ar] and _arena_decides(w, ar, week)
             for j in range(w.n_state):
-                if s.a_participant[a, j] and not s.a_decider[a, j]:
+                if s.a_participant[a, j] and (handed_over or not s.a_decider[a, j]):
                     q = w.pair_id[self.index, j]
                     s.level[q] = max(w.pair_floor[q], s.level[q] - p.interpretation_loss)
                     s.progress[q] = 0.0
@@ -333,6 +339,22 @@ def _arena_decides(w, a: int, week: int) -> bool:
     return _arena_active(w, a, week) and w.ar_decides_from[a] >= 0 and week >= w.ar_decides_from[a]
 
 
+def _ownership_share(w, issuing_arena: int, diffusion: float) -> float:
+    if issuing_arena < 0:
+        return 1.0
+    return 1.0 / (1.0 + diffusion * (w.ar_size[issuing_arena] - 1))
+
+
+def _steered_by_new(w, ar: int, issuing_arena: int, week: int) -> bool:
+    if issuing_arena >= 0 and w.ar_new[issuing_arena] and _arena_active(w, issuing_arena, week):
+        return True
+    if ar < 0 or not w.ar_new[ar]:
+        return False
+    if w.ar_remandated[ar]:
+        return _arena_active(w, ar, week)
+    return _arena_decides(w, ar, week)
+
+
 def _decides(w, s, a: int, i: int, week: int) -> bool:
     if i == s.a_lead[a]:
         return True
@@ -396,7 +418,8 @@ def _decision_score(w, s, a: int) -> float:
     sectors_all = set()
     sectors_dec = set()
     for i in range(w.n_state):
-        if i == s.a_issuer[a] or i == s.a_lead[a] or s.a_participant[a, i]:
+        collective = s.a_issuing_arena[a] >= 0 and w.ar_member[s.a_issuing_arena[a], i]
+        if i == s.a_issuer[a] or collective or i == s.a_lead[a] or s.a_participant[a, i]:
             sectors_all.add(int(w.owner[i]))
         if s.a_decider[a, i] and w.owner[i] >= 0:
             sectors_dec.add(int(w.owner[i]))
@@ -526,7 +549,7 @@ def python_week(model: CoordinationModel, week: int) -> None:
     operating = [a for a in range(s.counters[FIRST_OPEN], s.counters[N_ISSUED])
                  if s.a_status[a] == OPEN and s.a_phase[a] == OPERATION]
     municipal_reference = any(_arena_active(w, a, week) and w.ar_municipal_ref[a] for a in range(n_arenas))
-    signal = p.reach_rate * len(operating) * (1.0 + (p.state_support_gain if w.state_support else 0.0))
+    signal = p.reach_rate * s.ring[R_DELIVERY, slot] * (1.0 + (p.state_support_gain if w.state_support else 0.0))
     for municipality in model.municipality_agents:
         municipality.receive_signals(week, operating, signal, municipal_reference)
 

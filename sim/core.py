@@ -39,6 +39,7 @@ from .state import (
     R_COMPLETED,
     R_DECISION_SCORE,
     R_DECISIONS,
+    R_DELIVERY,
     R_DROPPED,
     R_EFFORT,
     R_EFFORT_EXISTING,
@@ -258,11 +259,44 @@ def mark_workers(w, s, week, open_in_arena):
 
 
 @njit(cache=True, inline="always")
+def ownership_share(size, issuing_arena, diffusion):
+    """Priority left when a collective body, not one ministry's line, owns an assignment.
+
+    Seed 000 model 3 (negative effects): steering by a broad structure beside the
+    ordinary lines can diffuse responsibility ("ansvarsforvitring"); each co-owner
+    beyond the first lowers every worker's priority: ``1 / (1 + diffusion (owners - 1))``.
+    """
+    if issuing_arena < 0:
+        return 1.0
+    return 1.0 / (1.0 + diffusion * (size[issuing_arena] - 1))
+
+
+@njit(cache=True, inline="always")
+def steered_by_new(w, ar, issuing_arena, week):
+    """A new or re-mandated structure steers the assignment (seed 000 criterion 6).
+
+    It does when such a structure issued it, when a new arena decides on it, or when
+    the arena coordinating it has been given the steering responsibility by a change of
+    its mandate (000 model 3 moves ownership of the assignments to KUBU and the
+    agencies' collaboration whether or not they yet hold decision rights).
+    """
+    start, end = w.ar_start, w.ar_end
+    if issuing_arena >= 0 and w.ar_new[issuing_arena] and arena_active(start, end, issuing_arena, week):
+        return True
+    if ar < 0 or not w.ar_new[ar]:
+        return False
+    if w.ar_remandated[ar]:
+        return arena_active(start, end, ar, week)
+    return arena_decides(start, end, w.ar_decides_from, ar, week)
+
+
+@njit(cache=True, inline="always")
 def allocate_effort(w, s, p, week):
     """Each state actor splits its cross-sector capacity over its assignments and the parallel plans.
 
     Weight 1 for an assignment in the actor's own letter, ``weak_priority`` if not
-    (seed 002 §Forankring), times ``adhoc_weight`` for ad-hoc letters (004 §4.4);
+    (seed 002 §Forankring), times ``adhoc_weight`` for ad-hoc letters (004 §4.4),
+    divided by the responsibility diffusion of collective ownership (000 model 3);
     ~30 parallel plans take their share of attention (004 §3.2.2).
     """
     kind, capacity = w.kind, w.capacity
@@ -272,12 +306,14 @@ def allocate_effort(w, s, p, week):
     for a in range(first, n_issued):
         if status[a] != OPEN:
             continue
+        ownership = ownership_share(w.ar_size, s.a_issuing_arena[a], p.responsibility_diffusion)
         for i in range(w.n_state):
             weight = 0.0
             if works[a, i]:
                 weight = 1.0 if (letter[a, i] or kind[i] == MINISTRY) else p.weak_priority
                 if adhoc[a]:
                     weight *= p.adhoc_weight
+                weight *= ownership
             effort[a, i] = weight
             total[i] += weight
     background = p.parallel_plans * p.plan_weight
@@ -299,7 +335,7 @@ def work_on_assignments(w, s, p, week, open_in_arena):
     workers and falls with the number of actors to coordinate.
     """
     kind, relevance, pair_id = w.kind, w.relevance, w.pair_id
-    start, end, decides_from = w.ar_start, w.ar_end, w.ar_decides_from
+    start, end = w.ar_start, w.ar_end
     status, works, lead_of, letter, effort_of = s.a_status, s.a_works, s.a_lead, s.a_letter, s.a_effort
     level, interaction, mandate_link, ring = s.level, s.interaction, s.mandate_link, s.ring
     slot = week % WEEKS_PER_YEAR
@@ -334,16 +370,18 @@ def work_on_assignments(w, s, p, week, open_in_arena):
         step = level_sum / (n_workers - 1) if n_workers > 1 else float(TOP_STEP)
         s.a_level[a] = step
         ar = s.a_arena[a]
-        steered_by_new = ar >= 0 and arena_decides(start, end, decides_from, ar, week) and w.ar_new[ar]
         ring[R_EFFORT, slot] += effort
-        if not steered_by_new:
+        if not steered_by_new(w, ar, s.a_issuing_arena[a], week):
             ring[R_EFFORT_EXISTING, slot] += effort
         ring[R_PARTICIPANT, slot] += participant_effort
         if ar >= 0 and arena_active(start, end, ar, week):
             useful += w.ar_secretariat[ar] / open_in_arena[ar]
         efficiency = p.coordination_floor + (1.0 - p.coordination_floor) * step / TOP_STEP
-        s.a_progress[a] += useful * efficiency / (1.0 + p.coordination_overhead * (n_workers - 1))
+        gained = useful * efficiency / (1.0 + p.coordination_overhead * (n_workers - 1))
+        s.a_progress[a] += gained
         phase = s.a_phase[a]
+        if phase == OPERATION:
+            ring[R_DELIVERY, slot] += gained
         if phase == DECISION:
             s.a_required[a] = p.work_decision * (1.0 + p.agreement_cost * (n_workers - 1))
         elif phase == INITIATIVE:
@@ -355,13 +393,17 @@ def work_on_assignments(w, s, p, week, open_in_arena):
 
 
 @njit(cache=True)
-def decision_score(owner, n_ministries, pair_id, level, issuer, lead, participant, decider):
-    """Strategic coordination of one decision: sector coverage of the deciders times their staircase depth."""
+def decision_score(owner, n_ministries, pair_id, level, issuer, lead, participant, issuers, decider):
+    """Strategic coordination of one decision: sector coverage of the deciders times their staircase depth.
+
+    The sectors concerned are those of the issuer (every member of a collective that
+    issued it), the lead and the participants.
+    """
     sectors_all = np.zeros(n_ministries, np.bool_)
     sectors_dec = np.zeros(n_ministries, np.bool_)
     n_state = len(owner)
     for i in range(n_state):
-        if i == issuer or i == lead or participant[i]:
+        if i == issuer or issuers[i] or i == lead or participant[i]:
             sectors_all[owner[i]] = True
         if decider[i] and owner[i] >= 0:
             sectors_dec[owner[i]] = True
@@ -386,11 +428,16 @@ def decision_score(owner, n_ministries, pair_id, level, issuer, lead, participan
 
 @njit(cache=True, inline="always")
 def conclude_phases(w, s, p, week):
-    """Move finished assignments on; drop overdue ones; the interpretation dip at implementation."""
+    """Move finished assignments on; drop overdue ones; the interpretation dip at implementation.
+
+    The dip hits every participant that did not decide, and every participant when an
+    arena whose work runs in the members' lines decided (the line staff are new to it).
+    """
     pair_id, floor = w.pair_id, w.pair_floor
     status, progress, required, phase_of = s.a_status, s.a_progress, s.a_required, s.a_phase
     participant, decider, level, ring = s.a_participant, s.a_decider, s.level, s.ring
     slot = week % WEEKS_PER_YEAR
+    no_collective = np.zeros(w.n_state, np.bool_)
     for a in range(s.counters[FIRST_OPEN], s.counters[N_ISSUED]):
         if status[a] != OPEN:
             continue
@@ -415,10 +462,15 @@ def conclude_phases(w, s, p, week):
             lead = s.a_lead[a]
             decider[a, :] = s.a_works[a, :]
             ring[R_DECISIONS, slot] += 1.0
+            ia = s.a_issuing_arena[a]
+            issuers = w.ar_member[ia] if ia >= 0 else no_collective
             ring[R_DECISION_SCORE, slot] += decision_score(w.owner, w.n_ministries, pair_id, level, s.a_issuer[a],
-                                                          lead, participant[a], decider[a])
-            for j in range(w.n_state):  # seed 004 §2.3: implementers who did not decide must interpret
-                if participant[a, j] and not decider[a, j]:
+                                                          lead, participant[a], issuers, decider[a])
+            ar = s.a_arena[a]  # 000 model 3: decided in the arena, carried out in the members' lines
+            handed_over = ar >= 0 and w.ar_in_line[ar] and arena_decides(w.ar_start, w.ar_end, w.ar_decides_from, ar,
+                                                                          week)
+            for j in range(w.n_state):  # seed 004 §2.3: implementers new to the decision must interpret
+                if participant[a, j] and (handed_over or not decider[a, j]):
                     q = pair_id[lead, j]
                     level[q] = max(floor[q], level[q] - p.interpretation_loss)
                     s.progress[q] = 0.0
@@ -514,7 +566,8 @@ def serve_municipalities(w, s, p, week):
             municipal_reference = True
     agreement = w.state_support or municipal_reference  # seed 004 figure 3: agreement-based step 3
     knowledge = s.scalars[KNOWLEDGE]
-    signal = p.reach_rate * n_op * (1.0 + (p.state_support_gain if w.state_support else 0.0))
+    delivery = s.ring[R_DELIVERY, week % WEEKS_PER_YEAR]  # municipalities are reached by delivery work done
+    signal = p.reach_rate * delivery * (1.0 + (p.state_support_gain if w.state_support else 0.0))
     for k in range(len(number_of)):
         number = number_of[k]
         chain = 0.5 + 0.125 * level[pair_id[sf_of[k], lead_agency]]

@@ -14,6 +14,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+WEEKS_PER_YEAR = 52  # the simulation's calendar: one step is a week; rates "per year" divide by this
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -51,10 +53,14 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Work needed to finish the implementation phase."),
     Parameter("work_operation", 8.0, 0.1, 500.0, "person-weeks", "assumption; phases from 004 §2.3",
               "Work needed to finish the operation phase (delivery to municipalities)."),
-    Parameter("agreement_cost", 0.25, 0.0, 5.0, "fraction per extra decider",
+    Parameter("agreement_cost", 0.45, 0.0, 5.0, "fraction per extra decider",
               "000 model 3 (many participants slow decisions); size: assumption",
               "Extra decision work for each decider beyond the first."),
-    Parameter("coordination_overhead", 0.08, 0.0, 1.0, "fraction per extra actor",
+    Parameter("responsibility_diffusion", 0.45, 0.0, 2.0, "priority loss per extra co-owner",
+              "000 model 3, negative effects (undermining the line structures can diffuse responsibility, "
+              "'ansvarsforvitring'); size: assumption",
+              "Priority lost for each co-owner beyond the first when an assignment is issued by a collective body rather than one ministry's line: weight / (1 + this x (owners - 1))."),
+    Parameter("coordination_overhead", 0.11, 0.0, 1.0, "fraction per extra actor",
               "000 model 3, negative effects (7 ministries and 13 agencies); size: assumption",
               "Loss of effective work for each actor beyond the first that must be coordinated in a phase."),
     Parameter("coordination_floor", 0.3, 0.0, 1.0, "fraction",
@@ -66,7 +72,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("adhoc_weight", 0.5, 0.0, 1.0, "priority weight",
               "004 §4.4 (ad-hoc letters have weak status in steering)",
               "Priority of an ad-hoc assignment relative to one in the annual letter."),
-    Parameter("weak_priority", 0.25, 0.0, 1.0, "priority weight",
+    Parameter("weak_priority", 0.12, 0.0, 1.0, "priority weight",
               "002 §Forankring (only in the lead's letter, others prioritise it to varying degrees)",
               "Priority an actor gives an assignment that is not written into its own letter."),
     Parameter("parallel_plans", 30.0, 0.0, 200.0, "plans",
@@ -96,7 +102,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("no_mandate_factor", 0.1, 0.0, 1.0, "fraction",
               "004 §2.2 (step 3 needs anchored, clear roles and responsibilities)",
               "Climbing speed to step 3 without a mandate or identical letters, relative to with one."),
-    Parameter("interpretation_loss", 2, 0, 4, "steps",
+    Parameter("interpretation_loss", 3, 0, 4, "steps",
               "004 §2.3 (step 4 in decision dips to about step 2 in implementation)",
               "Steps a lead-implementer relation loses when an implementer that took no part in the decision must interpret the assignment.", True),
     Parameter("erosion_delay", 26, 1, 520, "weeks", "assumption; 004 §4.1",
@@ -120,6 +126,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("municipal_cap", 3, 1, 4, "step",
               "004 §4 and figure 3 (state-municipality collaboration aims at step 3: municipal autonomy)",
               "Highest step a state-municipality relation can reach.", True),
+    Parameter("mandate_adoption", 0.00019, 0.0, 1.0, "per year",
+              "000 model 3, discussion (whether ministries and agencies want the mandate change, or whether it is "
+              "feasible, was not assessed; the structures are still in a trial phase); rate: assumption",
+              "Yearly chance, from an arena's earliest decision week, that the change of an existing structure's mandate to a decision structure is adopted; until then it only coordinates."),
     Parameter("initial_network_level", 1, 0, 4, "step",
               "000 model 3 and 001 (KUBU and the agencies' collaboration exist today)",
               "Starting step between members of KUBU and between members of the agencies' collaboration.", True),
@@ -135,8 +145,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("knowledge_decay", 0.002, 0.0, 0.1, "per week", "assumption",
               "Weekly decay of the knowledge base without upkeep."),
     # --- municipalities ---
-    Parameter("reach_rate", 0.02, 0.0, 1.0, "per operating assignment per week", "assumption",
-              "Signal strength each assignment in operation sends to every municipality."),
+    Parameter("reach_rate", 0.097, 0.0, 1.0, "per person-week of delivery work", "assumption",
+              "Signal strength that each person-week of delivery work on assignments in operation sends to every municipality."),
     Parameter("capacity_reference_population", 20000.0, 100.0, 1e6, "inhabitants",
               "SSB size class 20,000+ (DOMAIN.md)",
               "Population at which a municipality has full capacity to take up state measures."),

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import rng
-from .parameters import Params
+from .parameters import WEEKS_PER_YEAR, Params
 from .world import World
 
 # assignment phases (initiative -> decision -> implementation -> operation), seed 004 §2.3
@@ -24,7 +24,6 @@ STATUSES = ("open", "completed", "dropped")
 # delivery channels to municipalities
 MEASURE, GUIDANCE, GRANT = 0, 1, 2  # positions in sim.structures.CHANNELS
 
-WEEKS_PER_YEAR = 52
 TOP_STEP = 4
 NEVER = -(10**9)
 
@@ -33,8 +32,9 @@ N_ISSUED, FIRST_OPEN, N_COMPLETED, N_DROPPED = 0, 1, 2, 3
 # scalars
 KNOWLEDGE = 0
 # trailing-year ring buffers (one slot per week of the last year)
-R_COMPLETED, R_DROPPED, R_LEAD_TIME, R_DECISIONS, R_DECISION_SCORE, R_EFFORT, R_EFFORT_EXISTING, R_PARTICIPANT = range(8)
-N_RING = 8
+(R_COMPLETED, R_DROPPED, R_LEAD_TIME, R_DECISIONS, R_DECISION_SCORE, R_EFFORT, R_EFFORT_EXISTING, R_PARTICIPANT,
+ R_DELIVERY) = range(9)
+N_RING = 9
 
 
 class State(NamedTuple):

@@ -42,6 +42,7 @@ class Arena(_Strict):
     municipal_reference: bool = False
     existing: bool
     mandate_change: bool = False
+    implemented_in_line: bool = False
     coordinates_field: bool = False
     source: str
 

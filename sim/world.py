@@ -13,11 +13,13 @@ from typing import NamedTuple
 import numpy as np
 
 from .datasets import Actors
-from .parameters import Params
+from .parameters import WEEKS_PER_YEAR, Params
+from .rng import MANDATE_ADOPTION, uniform
 from .structures import CHANNELS, Arena, OrganisationModel, Stream, catalogue, check_measures, check_structure
 
 MINISTRY, DIRECTORATE, STATSFORVALTER, KORUS = 0, 1, 2, 3
 LETTERS_LEAD, LETTERS_SET, LETTERS_ALL = 0, 1, 2
+ADOPTION_HORIZON_YEARS = 1000  # a mandate change not adopted within this many years counts as never
 
 
 class World(NamedTuple):
@@ -43,6 +45,7 @@ class World(NamedTuple):
     pair_initial: np.ndarray
     # arenas
     ar_member: np.ndarray
+    ar_size: np.ndarray
     ar_attendance: np.ndarray
     ar_lead: np.ndarray
     ar_mandate: np.ndarray
@@ -53,6 +56,8 @@ class World(NamedTuple):
     ar_secretariat: np.ndarray
     ar_knowledge: np.ndarray
     ar_new: np.ndarray
+    ar_remandated: np.ndarray
+    ar_in_line: np.ndarray
     ar_municipal_ref: np.ndarray
     ar_pair_ptr: np.ndarray
     ar_pairs: np.ndarray
@@ -188,12 +193,11 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
         kind=kind, owner=owner, relevance=relevance, capacity=capacity,
         pair_i=pair_i.astype(np.int64), pair_j=pair_j.astype(np.int64), pair_id=pair_id,
         pair_floor=pair_floor, pair_field=pair_field, pair_initial=pair_initial,
-        ar_member=ar_member,
+        ar_member=ar_member, ar_size=ar_member.sum(axis=1).astype(np.int64),
         ar_attendance=np.array([len(a.members) + len(a.reference_group) for a in arenas], float),
         ar_lead=np.array([index[a.lead] for a in arenas], dtype=np.int64),
         ar_mandate=np.array([a.mandate for a in arenas], bool),
-        ar_decides_from=np.array([-1 if a.decision_rights_from_week is None
-                                  else max(a.decision_rights_from_week, a.setup_weeks) for a in arenas], dtype=np.int64),
+        ar_decides_from=np.array([decision_week(a, params, key) for a in arenas], dtype=np.int64),
         ar_start=np.array([a.setup_weeks for a in arenas], dtype=np.int64),
         ar_end=np.array([-1 if a.duration_weeks is None else a.setup_weeks + a.duration_weeks
                          for a in arenas], dtype=np.int64),
@@ -201,6 +205,8 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
         ar_secretariat=np.array([a.secretariat_py for a in arenas], float),
         ar_knowledge=np.array([a.knowledge_py for a in arenas], float),
         ar_new=np.array([(not a.existing) or a.mandate_change for a in arenas], bool),
+        ar_remandated=np.array([a.mandate_change for a in arenas], bool),
+        ar_in_line=np.array([a.implemented_in_line for a in arenas], bool),
         ar_municipal_ref=np.array([a.municipal_reference for a in arenas], bool),
         ar_pair_ptr=np.array(ar_pair_ptr, dtype=np.int64), ar_pairs=np.array(ar_pairs, dtype=np.int64),
         st_issuer=np.array([s["issuer"] for s in streams], dtype=np.int64),
@@ -224,6 +230,26 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
         mu_rer_adequacy=np.minimum(1.0, mun["rer_funding_nok"].to_numpy(float) / params.rer_role_cost_nok),
         mu_size_class=mun["size_class"].to_numpy(np.int64),
     )
+
+
+def decision_week(arena: Arena, params: Params, key: int) -> int:
+    """The week an arena's decision rights take effect; -1 if never.
+
+    Rights start at ``max(decision_rights_from_week, setup_weeks)``.  Where they need a
+    change of an existing structure's mandate, the change is adopted in each following
+    year with chance ``mandate_adoption`` (seed 000 model 3: whether ministries and
+    agencies want it, or whether it is feasible, is unassessed).  The draw is keyed on
+    the run's key only, so all arenas of one organisation share a single mandate change.
+    """
+    if arena.decision_rights_from_week is None:
+        return -1
+    earliest = max(arena.decision_rights_from_week, arena.setup_weeks)
+    if not arena.mandate_change:
+        return earliest
+    for year in range(ADOPTION_HORIZON_YEARS):
+        if uniform(key, year, MANDATE_ADOPTION, 0) < params.mandate_adoption:
+            return earliest + WEEKS_PER_YEAR * year
+    return -1
 
 
 def _measure_stream(s: Stream, index: dict[str, int], arena_names: list[str]) -> dict:

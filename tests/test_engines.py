@@ -37,3 +37,8 @@ def test_engines_agree_when_a_temporary_programme_ends():
     base = catalogue().models["model2"]
     temporary = base.model_copy(update={"arenas": (base.arenas[0].model_copy(update={"duration_weeks": 30}),)})
     _assert_same(temporary, 130, rng=5)
+
+
+def test_engines_agree_when_the_mandate_change_is_adopted():
+    # decision rights from week 104, work handed to the lines, collective ownership diffused
+    _assert_same("model3", 160, rng=7, mandate_adoption=1.0, responsibility_diffusion=0.5)

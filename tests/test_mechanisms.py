@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import CoordinationModel, core
+from sim.parameters import validate
 from sim.state import DECISION, FIRST_OPEN, IMPLEMENTATION, N_ISSUED, OPEN
 from sim.structures import catalogue
+from sim.world import decision_week
 
 from .helpers import simulate
 
@@ -48,7 +52,7 @@ def test_implementers_outside_the_decision_dip_when_they_must_interpret(engine):
     else:
         m.state_actors[m.state.a_lead[0]].conclude(0, 0)
     assert m.state.a_phase[0] == IMPLEMENTATION
-    assert m.state.level[q] == 4 - m.params.interpretation_loss == 2
+    assert m.state.level[q] == max(m.world.pair_floor[q], 4 - m.params.interpretation_loss) < 4
 
 
 def test_no_dip_when_implementers_took_part_in_a_joint_decision():
@@ -62,21 +66,6 @@ def test_no_dip_when_implementers_took_part_in_a_joint_decision():
 
 def _mean(structure, weeks, metric, **kwargs):
     return np.mean([simulate(structure, weeks, rng=seed, **kwargs).outcomes()[metric] for seed in SEEDS])
-
-
-def _arena_level(model):
-    w = model.world
-    pairs = w.ar_pairs[w.ar_pair_ptr[0]:w.ar_pair_ptr[1]]
-    return model.state.level[pairs].mean()
-
-
-def test_ending_a_temporary_programme_erodes_the_staircase():
-    # seed 004 §4.1
-    base = catalogue().models["model2"]
-    temporary = base.model_copy(update={"arenas": (base.arenas[0].model_copy(update={"duration_weeks": 156}),)})
-    kept = [_arena_level(simulate(base, 330, rng=s)) for s in SEEDS]
-    ended = [_arena_level(simulate(temporary, 330, rng=s)) for s in SEEDS]
-    assert np.mean(ended) < np.mean(kept) - 0.5
 
 
 def test_staff_turnover_wears_down_informal_relations():
@@ -93,21 +82,57 @@ def test_plan_inflation_dilutes_effort():
     assert many < few
 
 
-def test_identical_assignments_raise_the_other_agencies_participation():
-    # seed 002 §Forankring
-    lead_only = _mean("baseline", 260, "participant_effort_py")
-    identical = _mean("baseline", 260, "participant_effort_py", measures=("identical_assignments",))
-    assert identical > lead_only
-
-
-def test_pooled_programme_financing_raises_local_coordination_more_than_sector_grants():
-    # seed 002 §Finansiering; 004 §3.2.1
-    sector = _mean("baseline", 520, "local_coordination_level", grant_share=0.6)
-    pooled = _mean("baseline", 520, "local_coordination_level", grant_share=0.6, measures=("programme_financing",))
-    assert pooled > sector
-
-
 def test_state_municipality_relations_stop_at_step_three_by_default():
     # seed 004 §4: municipal autonomy
     m = simulate("model2", 520, rng=3, measures=("state_support",), reach_rate=0.5)
     assert m.state.m_level.max() == 3
+
+
+@given(key=st.integers(0, 2**62), rate=st.floats(0.0, 1.0))
+@settings(max_examples=200, deadline=None)
+def test_a_mandate_change_takes_effect_only_in_whole_years_from_the_earliest_week(key, rate):
+    # seed 000 model 3: the change from coordination to decision structure may come late or never
+    arena = catalogue().models["model3"].arenas[1]
+    week = decision_week(arena, validate({"mandate_adoption": rate}), key)
+    earliest = arena.decision_rights_from_week
+    assert week == -1 or (week >= earliest and (week - earliest) % 52 == 0)
+    if rate == 1.0:
+        assert week == earliest
+    if rate == 0.0:
+        assert week == -1
+
+
+def test_mandate_changes_are_adopted_at_the_stated_yearly_rate():
+    arena = catalogue().models["model3"].arenas[1]
+    params = validate({"mandate_adoption": 0.3})
+    first_year = np.mean([decision_week(arena, params, key) == arena.decision_rights_from_week for key in range(4000)])
+    assert abs(first_year - 0.3) < 3 * np.sqrt(0.3 * 0.7 / 4000)
+
+
+def test_new_arenas_get_their_rights_without_a_mandate_change():
+    board = catalogue().models["model2"].arenas[0]
+    assert decision_week(board, validate({"mandate_adoption": 0.0}), 1) == 78
+
+
+def test_collective_ownership_diffuses_responsibility():
+    # seed 000 model 3 negative effects: 'ansvarsforvitring'
+    sharp = _mean("model3", 156, "participant_effort_py", responsibility_diffusion=0.0)
+    diffuse = _mean("model3", 156, "participant_effort_py", responsibility_diffusion=1.0)
+    assert diffuse < sharp
+    assert core.ownership_share(np.array([7]), 0, 0.5) == 1.0 / 4.0
+    assert core.ownership_share(np.array([7]), -1, 0.5) == 1.0
+
+
+@pytest.mark.parametrize("engine", ["numba", "python"])
+def test_decisions_carried_out_in_the_lines_dip_even_for_deciders(engine):
+    # 000 model 3: the arena decides, the members' lines carry the work out (004 §2.3)
+    m, q = _decision_ready("model3", 200, engine)
+    assert m.world.ar_in_line[m.world.field_arena]
+    m.world.ar_decides_from[:] = 104  # the mandate change adopted
+    core.mark_workers(m.world, m.state, 200, m._open_in_arena)
+    assert m.state.a_works[0, _index(m, "Udir")]  # Udir decides in the arena ...
+    if engine == "numba":
+        core.conclude_phases(m.world, m.state, m.params, 200)
+    else:
+        m.state_actors[m.state.a_lead[0]].conclude(0, 200)
+    assert m.state.level[q] == 4 - m.params.interpretation_loss  # ... and its line still has to interpret
