@@ -3,6 +3,7 @@
 
     python3 tasks.py compare   # the main job: all organisation models -> results/compare_models
     python3 tasks.py test      # the test suite (CI runs exactly this)
+    python3 tasks.py reference # regenerate results/reference/ (commit it after a deliberate change)
 
 Each task first makes ``.venv`` and installs the project into it (again whenever
 pyproject.toml changes).
@@ -10,6 +11,7 @@ pyproject.toml changes).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import venv
@@ -19,11 +21,12 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if sys.platform == "win32" else "bin")
 STAMP = VENV / ".installed"
+FRESH = ROOT / "results" / "reference_run"  # scratch batch behind results/reference/
 
 
 def ensure_venv() -> None:
     """Create the virtual environment and install the project with its test extras, if not current."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under any python3, to say what is needed
         sys.exit(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}.")
     pyproject = ROOT / "pyproject.toml"
     if STAMP.exists() and STAMP.stat().st_mtime >= pyproject.stat().st_mtime:
@@ -44,14 +47,21 @@ def run(cmd: list[str]) -> None:
 
 
 def main() -> None:
-    tasks = {
-        "compare": [str(BIN / "sim"), "batch", "scenarios/compare_models.toml", "--report", "--resume"],
-        "test": [str(BIN / "python"), "-m", "pytest"],
+    sim = str(BIN / "sim")
+    tasks: dict[str, list[list[str]]] = {  # each task: commands run in order, stopping at the first failure
+        "compare": [[sim, "batch", "scenarios/compare_models.toml", "--report", "--resume"]],
+        "test": [[str(BIN / "python"), "-m", "pytest"]],
+        # a fresh batch every time: resuming an older results folder would reuse runs made by older code
+        "reference": [[sim, "batch", "scenarios/compare_models.toml", "--out", str(FRESH), "--quiet"],
+                      [sim, "compare-report", str(FRESH), "--save", "results/reference"]],
     }
     if len(sys.argv) != 2 or sys.argv[1] not in tasks:
         sys.exit(f"usage: python3 tasks.py {{{'|'.join(tasks)}}}")
     ensure_venv()
-    run(tasks[sys.argv[1]])
+    if sys.argv[1] == "reference":
+        shutil.rmtree(FRESH, ignore_errors=True)
+    for cmd in tasks[sys.argv[1]]:
+        run(cmd)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ seed 002 §5.4.
 from .metrics import CRITERIA, METRICS
 from .model import CoordinationModel
 from .parameters import PARAMETERS
+from .validation import verdicts
 
-__all__ = ["CRITERIA", "METRICS", "PARAMETERS", "CoordinationModel"]
+__all__ = ["CRITERIA", "METRICS", "PARAMETERS", "CoordinationModel", "verdicts"]
 __version__ = "0.1.0"

@@ -4,6 +4,9 @@
 ``sim batch``        every run of a scenario -> runs.parquet, steps.parquet/, summary.csv, manifest.json
 ``sim sensitivity``  Morris and Sobol' indices of the six criteria -> sensitivity.csv
 ``sim report``       figures and one self-contained report.html of a finished batch
+``sim compare-report``  the simulated verdicts and orderings beside the report's (tables 4-6)
+``sim calibrate``    score a calibration design on the report's orderings -> calibration.csv
+``sim robustness``   share of design points where each verdict holds; PRIM boxes where rankings flip
 ``sim view``         watch one run in the browser (Mesa's SolaraViz): pick model, measures and seed; step or play
 
 Bad input ends with one paragraph naming the file, the field and what is allowed,
@@ -18,13 +21,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .batch import BatchConflict, run_batch
 from .datasets import DataError, load_municipalities
 from .metrics import CRITERIA
 from .runner import check_writable, run_one, write_parquet_atomic
 from .scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_FAILED_RUNS = 1
 EXIT_BAD_INPUT = 2
@@ -109,6 +115,94 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare_report(args: argparse.Namespace) -> int:
+    from .validation import MODELS, NotComparable, ordering_table, side_by_side, write_reference
+
+    folder = Path(args.folder)
+    runs = _finished_runs(folder)
+    try:
+        table = side_by_side(runs, args.measures)
+    except NotComparable as exc:
+        raise NotComparable(f"{folder}: {exc}") from exc
+    orderings = ordering_table(runs, args.measures)
+    data = runs[runs["measures"] == args.measures]
+    counts = ", ".join(f"{m} {int((data['structure'] == m).sum())}" for m in MODELS)
+    label = f"measures {args.measures!r}" if args.measures else "no measures"
+    mark = "✓" if _encodable("✓") else "*"
+    print(f"{folder}\n{label}; runs per model: {counts}\n")
+    print(f"Verdicts, simulated / report ({mark} = agrees):")
+    cells = [[row["criterion"], *(f"{row[f'{m}_simulated']} / {row[f'{m}_report']}"
+                                  f"{' ' + mark if row[f'{m}_agrees'] else ''}" for m in MODELS)]
+             for _, row in table.iterrows()]
+    _print_table(["criterion", *MODELS], cells)
+    print("\nOrderings the report implies (difference = higher - lower; Welch 95 % CI):")
+    _print_table(["criterion", "report", "difference", "95 % CI", "reproduced"],
+                 [[r.criterion, f"{r.lower} < {r.higher}", f"{r.difference:.3f}",
+                   f"[{r.ci95_low:.3f}, {r.ci95_high:.3f}]", "yes" if r.reproduced else "no"]
+                  for r in orderings.itertuples(index=False)],
+                 right=(2,))
+    if args.save:
+        written = write_reference(runs, args.save, args.measures)
+        print(f"\ntables -> {Path(args.save)}: {', '.join(p.name for p in written)}")
+    agree = sum(int(table[f"{m}_agrees"].sum()) for m in MODELS)
+    print(f"\n{int(orderings['reproduced'].sum())} of {len(orderings)} orderings reproduced; "
+          f"{agree} of {len(table) * len(MODELS)} cells agree")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibration import calibrate, verify
+
+    scenario, _ = _load(args.scenario)
+    out = Path(args.out) if args.out else scenario.output_dir
+    scores = calibrate(scenario, out=out, workers=args.workers, quiet=args.quiet)
+    print(f"{len(scores)} candidates scored on the report's orderings -> {out / 'calibration.csv'} (best first)")
+    print(scores.head(10).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if args.verify:
+        checked = verify(scores, scenario, top=args.verify, out=out / "verify", workers=args.workers)
+        print(f"\nthe best {args.verify}, rounded, re-run with 100 replications -> {out / 'verify' / 'verify.csv'}")
+        print(checked.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
+def _robustness(args: argparse.Namespace) -> int:
+    from .robustness import robustness_report
+
+    folder = Path(args.folder)
+    _finished_runs(folder)
+    print(robustness_report(folder, measures=args.measures))
+    return 0
+
+
+def _finished_runs(folder: Path) -> pd.DataFrame:
+    """``runs.parquet`` of a finished batch, or a ValueError saying what the folder lacks."""
+    import pandas as pd
+
+    need = "the output folder of a finished `sim batch` (with runs.parquet)"
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder; `sim compare-report` needs {need}.")
+    if not (folder / "runs.parquet").is_file():
+        raise ValueError(f"{folder} has no runs.parquet; `sim compare-report` needs {need}. "
+                         "Run or --resume `sim batch` into it first.")
+    return pd.read_parquet(folder / "runs.parquet")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _print_table(header: list[str], rows: list[list[str]], right: tuple[int, ...] = ()) -> None:
+    """Columns padded to their widest cell, two spaces apart (``right``: right-aligned columns)."""
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(f"{c:>{w}}" if k in right else f"{c:<{w}}"
+                        for k, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+
+
 def _failed(out: Path) -> int:
     import pandas as pd
 
@@ -174,6 +268,26 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write figures/ and one self-contained report.html of a finished batch")
     report.add_argument("folder", help="output folder of `sim batch` (or `sim sensitivity`)")
     report.set_defaults(func=_report)
+    compare = sub.add_parser("compare-report",
+                             help="simulated verdicts and the report's 14 orderings beside tables 4-6, for a batch")
+    compare.add_argument("folder", help="output folder of a finished `sim batch` with model1, model2 and model3")
+    compare.add_argument("--measures", default="", metavar="M",
+                         help="measure set, comma-separated as in runs.parquet (default: '', no measures)")
+    compare.add_argument("--save", default=None, metavar="FOLDER",
+                         help="also write summary.csv, verdicts.csv and orderings.csv there")
+    compare.set_defaults(func=_compare_report)
+    cal = sub.add_parser("calibrate", help="run a calibration design and score each point on the report's orderings")
+    cal.add_argument("scenario", help="scenario TOML file with an lhs or sobol design (e.g. scenarios/calibration.toml)")
+    cal.add_argument("--out", default=None, help="output folder (default: the scenario's); resumes what is there")
+    cal.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = serial)")
+    cal.add_argument("--quiet", action="store_true", help="no progress bar")
+    cal.add_argument("--verify", type=int, default=0, metavar="N",
+                     help="re-run the N best candidates, rounded, with 100 replications each and rank them again")
+    cal.set_defaults(func=_calibrate)
+    rob = sub.add_parser("robustness", help="verdict shares over a design batch and PRIM boxes where rankings flip")
+    rob.add_argument("folder", help="output folder of a finished design batch (e.g. of scenarios/uncertainty.toml)")
+    rob.add_argument("--measures", default="", metavar="M", help="measure set (default: '', no measures)")
+    rob.set_defaults(func=_robustness)
     view = sub.add_parser("view", help="watch one run in the browser: network, criteria, week (Solara server)")
     view.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
     view.add_argument("--port", type=int, default=8765, help="port to serve on (default: 8765)")

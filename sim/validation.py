@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -89,3 +90,76 @@ def verdicts(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
             rows.append({"structure": model, "criterion": criterion, "mean": float(values[model].mean()),
                          "simulated": verdict, "report": report[(model, criterion)], "agrees": bool(agrees)})
     return pd.DataFrame(rows)
+
+
+class NotComparable(ValueError):
+    """A batch that cannot be set beside the report: models 1-3 need two or more replications each."""
+
+
+def require_models(runs: pd.DataFrame, measures: str = "") -> None:
+    """Refuse, with what is missing, a batch whose verdicts would be meaningless.
+
+    Welch intervals need two values per model, and a verdict compares all three models,
+    so a batch lacking any of them would yield silent ``medium`` / nan rows instead.
+    """
+    if runs.empty or not {"structure", "measures", *CRITERIA} <= set(runs.columns):
+        raise NotComparable("it holds no finished runs with the six criteria; "
+                            "the comparison needs a `sim batch` of model1, model2 and model3.")
+    data = runs[runs["measures"] == measures]
+    counts = {m: int((data["structure"] == m).sum()) for m in MODELS}
+    if min(counts.values()) < 2:
+        label = f"measures {measures!r}" if measures else "no measures"
+        have = ", ".join(f"{m}: {n}" for m, n in counts.items())
+        sets = ", ".join(repr(s) for s in sorted(runs["measures"].unique()))
+        raise NotComparable(f"the comparison needs at least 2 replications each of model1, model2 and model3 "
+                            f"with {label}; it has {have} (measure sets in the batch: {sets}).")
+
+
+def side_by_side(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
+    """The report's verdict table with the simulated verdicts beside it: one row per criterion.
+
+    Per model: ``{model}_mean`` (simulated mean), ``{model}_simulated`` and ``{model}_report``
+    (weak / medium / strong) and ``{model}_agrees`` (see :func:`verdicts`).  Wide, so that
+    it reads like tables 4-6 and diffs line by line when committed.
+    """
+    require_models(runs, measures)
+    cells = verdicts(runs, measures).set_index(["criterion", "structure"])
+    rows = []
+    for criterion in CRITERIA:
+        row: dict[str, object] = {"criterion": criterion}
+        for model in MODELS:
+            cell = cells.loc[(criterion, model)]
+            row |= {f"{model}_mean": float(cell["mean"]), f"{model}_simulated": cell["simulated"],
+                    f"{model}_report": cell["report"], f"{model}_agrees": bool(cell["agrees"])}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+REFERENCE_FILES = ("summary.csv", "verdicts.csv", "orderings.csv")
+FLOAT_FORMAT = "%.6g"  # six significant digits: far finer than any 95 % CI, stable as text
+
+
+def reference_tables(runs: pd.DataFrame, measures: str = "") -> dict[str, pd.DataFrame]:
+    """The three tables of the committed reference, by file name (see ``docs/VALIDATION.md``)."""
+    from .batch import summarise  # batch pulls in the runner; only the reference needs it
+
+    return {"summary.csv": summarise(runs, ["structure", "measures"]),
+            "verdicts.csv": side_by_side(runs, measures),
+            "orderings.csv": ordering_table(runs, measures)}
+
+
+def write_reference(runs: pd.DataFrame, folder: str | Path, measures: str = "") -> list[Path]:
+    """Write the reference tables as stable text; the one writer `sim compare-report --save` and the test share.
+
+    Fixed float format and ``\\n`` line ends make the files byte-identical for identical
+    runs on every platform, so ``tests/test_reference.py`` can compare bytes and a
+    recalibration shows up as a readable diff.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in reference_tables(runs, measures).items():
+        path = folder / name
+        table.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        written.append(path)
+    return written

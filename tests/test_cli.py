@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,48 @@ def test_unwritable_output_is_refused_and_earlier_results_survive(tmp_path, caps
     assert main(["run", str(scenario), "--out", str(blocker / "sub")]) == 2
     assert "cannot be written" in capsys.readouterr().err
     assert blocker.read_text() == "keep me"
+
+
+@pytest.fixture(scope="module")
+def tiny_batch(tmp_path_factory) -> Path:
+    """Models 1-3, 3 replications of 52 weeks: enough for Welch intervals, quick to run."""
+    root = tmp_path_factory.mktemp("tiny")
+    scenario = root / "tiny.toml"
+    scenario.write_text('name = "tiny"\nstructures = ["model1", "model2", "model3"]\nweeks = 52\n'
+                        'replications = 3\nseed = 5\n')
+    assert main(["batch", str(scenario), "--out", str(root / "out"), "--workers", "1", "--quiet"]) == 0
+    return root / "out"
+
+
+def test_compare_report_prints_both_tables_in_100_columns_and_saves_them(tiny_batch, tmp_path, capsys):
+    from sim.validation import REFERENCE_FILES
+
+    assert main(["compare-report", str(tiny_batch), "--save", str(tmp_path / "ref")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == str(tiny_batch)
+    assert max(len(line) for line in lines if str(tmp_path) not in line and str(tiny_batch) not in line) <= 100
+    assert sum(line.startswith(CRITERIA) for line in lines) == 6 + 14  # verdict rows, then ordering rows
+    assert re.fullmatch(r"\d+ of 14 orderings reproduced; \d+ of 18 cells agree", lines[-1])
+    assert sorted(p.name for p in (tmp_path / "ref").iterdir()) == sorted(REFERENCE_FILES)
+    verdicts = pd.read_csv(tmp_path / "ref" / "verdicts.csv")
+    orderings = pd.read_csv(tmp_path / "ref" / "orderings.csv")
+    agree = int(verdicts[["model1_agrees", "model2_agrees", "model3_agrees"]].to_numpy().sum())
+    assert lines[-1] == f"{orderings['reproduced'].sum()} of 14 orderings reproduced; {agree} of 18 cells agree"
+
+
+def test_compare_report_refuses_what_it_cannot_compare(tiny_batch, tmp_path, capsys):
+    one_model = tmp_path / "one.toml"
+    one_model.write_text('name = "one"\nstructures = ["baseline", "model1"]\nweeks = 8\nreplications = 2\n')
+    assert main(["batch", str(one_model), "--out", str(tmp_path / "one"), "--workers", "1", "--quiet"]) == 0
+    (tmp_path / "empty").mkdir()
+    cases = [([str(tmp_path / "missing")], ["missing", "not a folder", "runs.parquet"]),
+             ([str(tmp_path / "empty")], ["empty", "has no runs.parquet"]),
+             ([str(tmp_path / "one")], ["one", "at least 2 replications", "model3: 0"]),
+             ([str(tiny_batch), "--measures", "outreach"], [str(tiny_batch), "measures 'outreach'", "model1: 0"])]
+    for argv, words in cases:
+        assert main(["compare-report", *argv, "--save", str(tmp_path / "saved")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("sim compare-report: error: ")
+        for word in words:
+            assert word in err
+    assert not (tmp_path / "saved").exists()

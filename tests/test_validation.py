@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim import CRITERIA
 from sim.intervals import welch_interval
-from sim.validation import SCALE, report_orderings, verdicts
+from sim.validation import MODELS, SCALE, NotComparable, report_orderings, report_verdicts, side_by_side, verdicts
 
 
 def _runs(means: dict[str, dict[str, float]], n: int = 30, spread: float = 0.01) -> pd.DataFrame:
@@ -54,3 +55,23 @@ def test_welch_interval_matches_a_hand_computation():
     assert diff == 3.5
     se = np.sqrt(np.var(a, ddof=1) / 4 + np.var(b, ddof=1) / 4)
     assert lo < diff - 1.9 * se and hi > diff + 1.9 * se
+
+
+def test_side_by_side_is_the_report_table_with_the_simulated_verdicts_beside_it():
+    table = side_by_side(_runs(_report_like()))
+    assert table["criterion"].tolist() == list(CRITERIA)
+    report = report_verdicts().set_index(["structure", "criterion"])["verdict"]
+    for model in MODELS:
+        assert table[f"{model}_report"].tolist() == [report[(model, c)] for c in CRITERIA]
+        assert table[f"{model}_agrees"].all()
+        assert set(table[f"{model}_simulated"]) <= {"weak", "medium", "strong"}
+
+
+def test_a_batch_without_two_runs_of_every_model_is_refused_naming_what_is_missing():
+    runs = _runs(_report_like(), n=3)  # model1, model2, model3 in that order
+    with pytest.raises(NotComparable, match="model1: 3, model2: 3, model3: 1"):
+        side_by_side(runs.iloc[:7])
+    with pytest.raises(NotComparable, match="measures 'outreach'"):
+        side_by_side(runs, measures="outreach")
+    with pytest.raises(NotComparable, match="no finished runs"):
+        side_by_side(pd.DataFrame())
