@@ -29,16 +29,18 @@ def score_points(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
     """One row per design point: its parameter values, orderings reproduced and in the report's direction."""
     rows = []
     for point, data in runs.groupby("point", sort=True):
-        table = ordering_table(data)
-        row = {"point": int(point), **{name: float(data[name].iloc[0]) for name in parameters}}
-        row["reproduced"] = int(table["reproduced"].sum())
-        row["direction"] = int((table["difference"] > 0).sum())
-        row["worst_margin"] = float((table["ci95_low"]).min())
-        row["prior_distance"] = prior_distance(row, parameters)
-        rows.append(row)
+        values = {name: float(data[name].iloc[0]) for name in parameters}
+        rows.append({"point": int(point), **values, **ordering_score(data, values, parameters)})
     scores = pd.DataFrame(rows)
     return scores.sort_values(["reproduced", "direction", "prior_distance"], ascending=[False, False, True],
                               kind="stable").reset_index(drop=True)
+
+
+def ordering_score(runs: pd.DataFrame, values: dict[str, float], parameters: list[str]) -> dict[str, float]:
+    """One candidate's score: orderings reproduced, in the report's direction, the lowest CI bound, prior distance."""
+    table = ordering_table(runs)
+    return {"reproduced": int(table["reproduced"].sum()), "direction": int((table["difference"] > 0).sum()),
+            "worst_margin": float(table["ci95_low"].min()), "prior_distance": prior_distance(values, parameters)}
 
 
 def prior_distance(values: dict[str, float], parameters: list[str]) -> float:
@@ -86,10 +88,7 @@ def verify(scores: pd.DataFrame, scenario: Scenario, *, top: int = 6, replicatio
                                             "parameters": {**scenario.parameters, **values},
                                             "design": type(scenario.design)(), "replications": replications})
         runs = run_batch(check, out=folder / f"point_{int(row['point'])}", workers=workers, resume=True, quiet=True)
-        table = ordering_table(runs)
-        rows.append({"point": int(row["point"]), **values, "reproduced": int(table["reproduced"].sum()),
-                     "direction": int((table["difference"] > 0).sum()),
-                     "worst_margin": float(table["ci95_low"].min()), "prior_distance": prior_distance(values, parameters)})
+        rows.append({"point": int(row["point"]), **values, **ordering_score(runs, values, parameters)})
     checked = pd.DataFrame(rows).sort_values(["reproduced", "worst_margin"], ascending=[False, False], kind="stable")
     checked.to_csv(folder / "verify.csv", index=False, float_format="%.6g")
     return checked.reset_index(drop=True)
