@@ -1,0 +1,48 @@
+"""What code produced a result: one hash over the package's source and shipped data.
+
+Two uses need the same answer.  Numba's on-disk cache checks only the source file
+of the function it compiled, not the kernels it calls from other modules, so a
+changed kernel could silently run stale machine code; :func:`use_numba_cache_for_this_code`
+gives each version of the code its own cache folder.  Result folders record the
+hash so that runs made by other code are never mixed in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def code_hash() -> str:
+    """SHA-256 over every ``sim/**/*.py`` and ``sim/data/*`` file (path and bytes), in path order."""
+    digest = hashlib.sha256()
+    files = sorted([*PACKAGE.rglob("*.py"), *(p for p in (PACKAGE / "data").iterdir() if p.is_file())])
+    for path in files:
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def use_numba_cache_for_this_code() -> None:
+    """Point numba's cache at a folder named after :func:`code_hash`, unless the user chose one.
+
+    Must run before any kernel is decorated (numba reads the setting then).
+    """
+    import numba
+
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "samordning-sim" / "numba"
+    folder = root / code_hash()[:16]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # an unwritable home: numba falls back to its own default locations
+    numba.config.CACHE_DIR = str(folder)
