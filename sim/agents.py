@@ -2,9 +2,12 @@
 
 Each agent is a readable view of its row in the model's arrays.  With
 ``engine="python"`` the week is advanced by :func:`python_week`, which calls the
-agents' methods below in the order of :func:`sim.core.advance_week`; the methods
-state the same rules as the numba kernels in plain Python, and the two engines
-must agree exactly (``tests/test_engines.py``).
+agents' methods below in the order of :func:`sim.core.advance_week`.  Each method
+names its kernel twin in :mod:`sim.kernels`; the methods state the agents' loops
+and the order in plain Python, and take the formula for one entity (a relation's
+step, a decision's score, an arena's calendar) from the kernel module's
+``py_func``, so every rule is written once.  The two engines must agree exactly
+(``tests/test_engines.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ from typing import TYPE_CHECKING
 import mesa
 
 from . import rng
+from .kernels import arenas as kar
+from .kernels import assignments as kas
+from .kernels import effort as kef
+from .kernels import municipalities as kmu
+from .kernels import staircase as kst
 from .rng import uniform as U
 from .state import (
     COMPLETED,
@@ -24,7 +32,6 @@ from .state import (
     GUIDANCE,
     IMPLEMENTATION,
     INITIATIVE,
-    KNOWLEDGE,
     MEASURE,
     N_COMPLETED,
     N_DROPPED,
@@ -32,14 +39,18 @@ from .state import (
     OPEN,
     OPERATION,
     R_COMPLETED,
-    R_DECISION_SCORE,
-    R_DECISIONS,
     R_DELIVERY,
     R_DROPPED,
     R_EFFORT,
-    R_EFFORT_EXISTING,
     R_LEAD_TIME,
     R_PARTICIPANT,
+    R_SECTOR,
+    R_STRATEGIC,
+    R_STRATEGIC_N,
+    R_USE,
+    R_USE_EXISTING,
+    R_WORK,
+    R_WORK_KNOWLEDGE,
     TOP_STEP,
     WEEKS_PER_YEAR,
 )
@@ -47,6 +58,27 @@ from .world import DIRECTORATE, LETTERS_ALL, LETTERS_SET, MINISTRY
 
 if TYPE_CHECKING:
     from .model import CoordinationModel
+
+# formulas for one entity, shared with the kernels (plain Python via numba's py_func)
+_active = kar.arena_active.py_func
+_meets = kar.arena_meets.py_func
+_ends = kar.arena_ends.py_func
+_decides = kar.arena_decides.py_func
+_in_use = kar.arena_in_use.py_func
+_staircase_step = kst.staircase_step.py_func
+_principals_share = kef.principals_share.py_func
+_joint_progress = kef.joint_progress.py_func
+_phase_work = kef.phase_work.py_func
+_decider_depth = kas.decider_depth.py_func
+_decided_sectors = kas.decided_sectors.py_func
+_strategic_score = kas.strategic_score.py_func
+_draw_own_directorate = kas.draw_own_directorate.py_func
+_regional_chain = kmu.regional_chain.py_func
+_local_gain = kmu.local_gain.py_func
+
+
+def _calendar(w):
+    return w.ar_start, w.ar_period, w.ar_cycle
 
 
 class StateActor(mesa.Agent):
@@ -65,6 +97,11 @@ class StateActor(mesa.Agent):
         """Person-years per year this actor can give cross-sector work in the field."""
         return float(self.model.world.capacity[self.index])
 
+    @property
+    def knowledge(self) -> float:
+        """Knowledge of effective measures this actor holds now (0-1)."""
+        return float(self.model.state.knowledge[self.index])
+
     def level_with(self, other: StateActor) -> int:
         """Staircase step (0-4) of this actor's relation with ``other``."""
         return int(self.model.state.level[self.model.world.pair_id[self.index, other.index]])
@@ -74,7 +111,7 @@ class StateActor(mesa.Agent):
 
     # --- rules (python engine) ---
     def allocate_effort(self, open_ids: list[int]) -> None:
-        """Split capacity over the assignments this actor works on now and the parallel plans."""
+        """Split capacity over the assignments this actor works on now and the parallel plans (``effort.allocate_effort``)."""
         w, s, p, i = self.model.world, self.model.state, self.model.params, self.index
         total = 0.0
         weights = []
@@ -84,7 +121,7 @@ class StateActor(mesa.Agent):
                 weight = 1.0 if (s.a_letter[a, i] or w.kind[i] == MINISTRY) else p.weak_priority
                 if s.a_adhoc[a]:
                     weight *= p.adhoc_weight
-                weight *= _ownership_share(w, s.a_issuing_arena[a], p.responsibility_diffusion)
+                weight *= _principals_share(s.a_principals[a], p.responsibility_diffusion)
             weights.append(weight)
             total += weight
         background = p.parallel_plans * p.plan_weight
@@ -92,16 +129,18 @@ class StateActor(mesa.Agent):
             s.a_effort[a, i] = w.capacity[i] * weight / (total + background) if weight > 0.0 else 0.0
 
     def update_relations(self, week: int) -> None:
-        """Climb relations with interaction; erode idle ones (relations to higher-indexed actors)."""
+        """Climb relations with interaction, erode idle ones, to higher-indexed actors (``staircase.climb_and_erode``)."""
         w, s, p = self.model.world, self.model.state, self.model.params
-        knowledge = s.scalars[KNOWLEDGE]
         for j in range(self.index + 1, w.n_state):
             q = w.pair_id[self.index, j]
+            if s.interaction[q] > 0.0:
+                s.last_contact[q] = week
+            shared = 0.5 * (s.knowledge[self.index] + s.knowledge[j])
             _staircase_step(s.level, s.progress, s.idle, q, s.interaction[q], TOP_STEP, w.pair_floor[q],
-                            s.mandate_link[q], s.decision_link[q], knowledge, p, w.key, week, rng.EROSION, int(q))
+                            s.mandate_link[q], s.decision_link[q], shared, p, w.key, week, rng.EROSION, int(q))
 
     def staff_turnover(self, week: int) -> None:
-        """When key staff change, this actor's informal relations drop a step."""
+        """When key staff change, this actor's informal relations drop a step (``staircase.staff_turnover``)."""
         w, s, p, i = self.model.world, self.model.state, self.model.params, self.index
         if U(w.key, week, rng.TURNOVER, i) < p.turnover_rate / WEEKS_PER_YEAR:
             for j in range(w.n_state):
@@ -111,11 +150,18 @@ class StateActor(mesa.Agent):
                     if (not s.mandate_link[q]) and s.level[q] > w.pair_floor[q]:
                         s.level[q] -= 1
 
+    def learn(self) -> None:
+        """Close part of the gap to the best knowledge met this week (``knowledge.update_knowledge``)."""
+        s, p, i = self.model.state, self.model.params, self.index
+        k = s.knowledge[i]
+        s.knowledge[i] = k + p.knowledge_uptake * max(0.0, s.reach[i] - k) - p.knowledge_decay * (k - p.knowledge_initial)
+
+    # --- as an arena's lead ---
     def convene(self, arena: int, week: int) -> None:
-        """As an arena's lead: mark the relations it holds this week."""
+        """Mark the relations the arena holds this week if it is in use (``arenas.link_arenas``)."""
         w, s = self.model.world, self.model.state
-        if _arena_active(w, arena, week):
-            rights = _arena_decides(w, arena, week)
+        if _in_use(*_calendar(w), s.meetings, arena, week):
+            rights = _decides(*_calendar(w), w.ar_decides_from, arena, week)
             for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
                 q = w.ar_pairs[k]
                 s.arena_link[q] = True
@@ -123,7 +169,7 @@ class StateActor(mesa.Agent):
                 s.decision_link[q] = s.decision_link[q] or rights
 
     def close_arena(self, arena: int, week: int) -> None:
-        """As the lead of a temporary arena that ends now: relations nothing else holds may collapse."""
+        """The programme ends now: relations nothing else holds may collapse (``arenas.link_arenas``)."""
         w, s, p = self.model.world, self.model.state, self.model.params
         n_pairs = len(w.pair_i)
         for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
@@ -133,29 +179,61 @@ class StateActor(mesa.Agent):
                     s.level[q] = max(w.pair_floor[q], p.collapse_level)
                     s.progress[q] = 0.0
 
-    def hold_meeting(self, arena: int, week: int) -> None:
-        """As an arena's lead: meet if due, and book the arena's running cost."""
+    def hold_meeting(self, arena: int, week: int, open_in_arena: list[int]) -> None:
+        """Meet if due (attendance by engagement), and book the arena's cost and use (``arenas.hold_meetings``)."""
         w, s, p = self.model.world, self.model.state, self.model.params
         slot = week % WEEKS_PER_YEAR
         cost = 0.0
-        if _arena_active(w, arena, week):
+        use = 0.0
+        if _active(*_calendar(w), arena, week):
             cost += w.ar_secretariat[arena] + w.ar_knowledge[arena]
-            if (week - w.ar_start[arena]) % w.ar_meet_every[arena] == 0:
-                cost += p.meeting_cost * w.ar_attendance[arena]
+            if _meets(*_calendar(w), w.ar_meet_every, arena, week):
+                s.meetings[arena] += 1
+                present = w.ar_municipalities[arena].sum()
+                for i in range(w.n_state):
+                    here = False
+                    if w.ar_member[arena, i]:
+                        e = s.engagement[arena, i]
+                        here = i == self.index or U(w.key, week, rng.ATTEND, arena * w.n_state + i) < e
+                        s.engagement[arena, i] = e + p.engagement_rate * (w.ar_stake[arena, i] - e)
+                    elif w.ar_reference[arena, i]:
+                        here = True
+                    s.attended[arena, i] = here
+                    if here:
+                        present += 1
+                        s.reach[i] = max(s.reach[i], s.portfolio[arena])
+                attendance = p.meeting_cost * present
+                cost += attendance
+                use += attendance
                 for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
-                    s.interaction[w.ar_pairs[k]] += p.meeting_interaction
+                    q = w.ar_pairs[k]
+                    if s.attended[arena, w.pair_i[q]] and s.attended[arena, w.pair_j[q]]:
+                        s.interaction[q] += p.meeting_interaction
+            if open_in_arena[arena] > 0:
+                use += w.ar_secretariat[arena]
+            if s.meetings[arena] > 0:
+                use += w.ar_knowledge[arena]
         elif week < w.ar_start[arena]:
             cost += w.ar_secretariat[arena]
         s.ring[R_EFFORT, slot] += cost
-        if not w.ar_new[arena]:
-            s.ring[R_EFFORT_EXISTING, slot] += cost
+        s.ring[R_USE, slot] += use
+        if w.ar_today[arena] and not _decides(*_calendar(w), w.ar_decides_from, arena, week):
+            s.ring[R_USE_EXISTING, slot] += use
+
+    def evaluate(self, arena: int, week: int) -> None:
+        """The arena's knowledge function adds lagged evaluations to its portfolio (``knowledge.update_knowledge``)."""
+        w, s, p = self.model.world, self.model.state, self.model.params
+        lagged = _active(*_calendar(w), arena, week - p.evaluation_lag_weeks)
+        evaluated = w.ar_knowledge[arena] if lagged else 0.0
+        k = s.portfolio[arena]
+        s.portfolio[arena] = k + p.knowledge_build * evaluated * (1.0 - k) - p.knowledge_decay * (k - p.knowledge_initial)
 
 
 class Ministry(StateActor):
     """A ministry (departement): issues assignments to its directorates in allocation and assignment letters."""
 
     def issue_stream(self, stream: int, week: int) -> None:
-        """Issue this year's assignments of one annual stream (tildelingsbrev)."""
+        """Issue this year's assignments of one annual stream (tildelingsbrev) (``assignments.issue_assignments``)."""
         for _ in range(self.model.world.st_per_year[stream]):
             _new_assignment(self.model, week, self.index, stream)
 
@@ -170,7 +248,7 @@ class Directorate(StateActor):
     """A directorate or agency (direktorat, etat): leads and takes part in assignments."""
 
     def work_on(self, a: int, week: int, open_in_arena: list[int]) -> None:
-        """As lead of assignment ``a``: add this week's joint work and record who worked with whom."""
+        """As lead of ``a``: this week's joint work, the knowledge it carries, where effort went (``effort.work_on_assignments``)."""
         w, s, p = self.model.world, self.model.state, self.model.params
         slot = week % WEEKS_PER_YEAR
         lead = self.index
@@ -178,76 +256,88 @@ class Directorate(StateActor):
         level_sum = 0.0
         effort = 0.0
         useful = 0.0
+        held = 0.0
         participant_effort = 0.0
+        best = 0.0
         for x, i in enumerate(workers):
-            effort += s.a_effort[a, i]
-            useful += s.a_effort[a, i] * w.relevance[i]
+            e = s.a_effort[a, i]
+            effort += e
+            useful += e * w.relevance[i]
+            held += e * s.knowledge[i]
+            best = max(best, s.knowledge[i])
+            if w.owner[i] >= 0:
+                s.ring[R_SECTOR + w.owner[i], slot] += e
             if i != lead:
                 level_sum += s.level[w.pair_id[lead, i]]
                 if w.kind[i] == DIRECTORATE:
-                    participant_effort += s.a_effort[a, i]
+                    participant_effort += e
             for j in workers[x + 1:]:
                 q = w.pair_id[i, j]
-                s.interaction[q] += min(s.a_effort[a, i], s.a_effort[a, j])
+                s.interaction[q] += min(e, s.a_effort[a, j])
                 if s.a_letter[a, i] and s.a_letter[a, j]:
                     s.mandate_link[q] = True
         n_workers = len(workers)
+        if n_workers > 1:
+            for i in workers:
+                s.reach[i] = max(s.reach[i], best)
         level = level_sum / (n_workers - 1) if n_workers > 1 else float(TOP_STEP)
         s.a_level[a] = level
         ar = s.a_arena[a]
         s.ring[R_EFFORT, slot] += effort
-        if not _steered_by_new(w, ar, s.a_issuing_arena[a], week):
-            s.ring[R_EFFORT_EXISTING, slot] += effort
+        s.ring[R_USE, slot] += effort
+        s.ring[R_WORK, slot] += effort
+        s.ring[R_WORK_KNOWLEDGE, slot] += held
+        if not _steered_by_new(w, s, a, week):
+            s.ring[R_USE_EXISTING, slot] += effort
         s.ring[R_PARTICIPANT, slot] += participant_effort
-        if ar >= 0 and _arena_active(w, ar, week):
+        if ar >= 0 and _active(*_calendar(w), ar, week):
             useful += w.ar_secretariat[ar] / open_in_arena[ar]
-        efficiency = p.coordination_floor + (1.0 - p.coordination_floor) * level / TOP_STEP
-        gained = useful * efficiency / (1.0 + p.coordination_overhead * (n_workers - 1))
+        gained = _joint_progress(p, useful, level, n_workers)
         s.a_progress[a] += gained
-        phase = s.a_phase[a]
-        if phase == OPERATION:
+        if s.a_phase[a] == OPERATION:
             s.ring[R_DELIVERY, slot] += gained
-        if phase == DECISION:
-            s.a_required[a] = p.work_decision * (1.0 + p.agreement_cost * (n_workers - 1))
-        elif phase == INITIATIVE:
-            s.a_required[a] = p.work_initiative
-        elif phase == IMPLEMENTATION:
-            s.a_required[a] = p.work_implementation
-        else:
-            s.a_required[a] = p.work_operation
+        s.a_required[a] = _phase_work(p, s.a_phase[a], n_workers)
 
     def conclude(self, a: int, week: int) -> None:
-        """As lead: drop an overdue assignment, or move a finished phase on (with the interpretation dip)."""
+        """As lead: drop an overdue assignment, or move a finished phase on (``assignments.conclude_phases``)."""
         w, s, p = self.model.world, self.model.state, self.model.params
         slot = week % WEEKS_PER_YEAR
+        phase = s.a_phase[a]
         if week - s.a_issued[a] >= p.max_age_weeks:
             s.a_status[a] = DROPPED
             s.a_closed[a] = week
             s.counters[N_DROPPED] += 1
             s.ring[R_DROPPED, slot] += 1.0
+            if phase == IMPLEMENTATION:
+                s.ring[R_STRATEGIC_N, slot] += 1.0
             return
         if s.a_progress[a] < s.a_required[a]:
             return
         s.a_progress[a] = 0.0
-        phase = s.a_phase[a]
         if phase == OPERATION:
             s.a_status[a] = COMPLETED
             s.a_closed[a] = week
             s.counters[N_COMPLETED] += 1
             s.ring[R_COMPLETED, slot] += 1.0
             s.ring[R_LEAD_TIME, slot] += week - s.a_issued[a]
+            s.ring[R_SECTOR + w.n_ministries + w.owner[self.index], slot] += 1.0
             return
         if phase == DECISION:
             s.a_decider[a, :] = s.a_works[a, :]
-            s.ring[R_DECISIONS, slot] += 1.0
-            s.ring[R_DECISION_SCORE, slot] += _decision_score(w, s, a)
-            ar = s.a_arena[a]
-            handed_over = ar >= 0 and w.ar_in_line[ar] and _arena_decides(w, ar, week)
+            s.a_depth[a] = _decider_depth(w.pair_id, s.level, s.a_decider[a])
+            arena_rights, issuing_rights = _joint_decision(w, s, a, week)
+            if arena_rights or issuing_rights:
+                s.a_principals[a] = max(s.a_principals[a], _decided_sectors(w.owner, w.n_ministries, s.a_decider[a]))
+            handed_over = arena_rights and w.ar_in_line[s.a_arena[a]]
             for j in range(w.n_state):
                 if s.a_participant[a, j] and (handed_over or not s.a_decider[a, j]):
                     q = w.pair_id[self.index, j]
-                    s.level[q] = max(w.pair_floor[q], s.level[q] - p.interpretation_loss)
+                    s.level[q] = max(w.pair_floor[q], min(s.level[q], p.interpretation_level))
                     s.progress[q] = 0.0
+        elif phase == IMPLEMENTATION:
+            s.ring[R_STRATEGIC, slot] += _strategic_score(w.owner, w.sector_in_field, w.n_field_sectors, s.a_decider[a],
+                                                          self.index, s.a_participant[a], s.a_depth[a])
+            s.ring[R_STRATEGIC_N, slot] += 1.0
         s.a_phase[a] = phase + 1
 
 
@@ -289,188 +379,102 @@ class Municipality(mesa.Agent):
     def __repr__(self) -> str:
         return f"Municipality({self.number}, {self.name!r})"
 
-    def receive_signals(self, week: int, operating: list[int], signal: float, municipal_reference: bool) -> None:
-        """Perhaps be reached by a state measure and take it up; keep the relation with the state and local coordination."""
+    def receive_signals(self, week: int, operating: list[int], signal: float, represented: bool, consulted: bool) -> None:
+        """Perhaps take up a state measure; keep the relation with the state and local coordination (``municipalities``)."""
         w, s, p, k = self.model.world, self.model.state, self.model.params, self.row
         number = self.number
-        knowledge = s.scalars[KNOWLEDGE]
         n_op = len(operating)
-        chain = 0.5 + 0.125 * s.level[w.pair_id[w.mu_statsforvalter[k], w.lead_agency]]
-        sigma = signal * chain
+        sigma = signal * _regional_chain(p, s.level[w.pair_id[w.mu_statsforvalter[k], w.lead_agency]])
         reached = n_op > 0 and U(w.key, week, rng.REACH, number) < sigma / (1.0 + sigma)
         if reached:
             pick = int(U(w.key, week, rng.PICK_ASSIGNMENT, number) * n_op)
             a = operating[min(pick, n_op - 1)]
             take_up = w.mu_capacity[k] * (1.0 + (p.outreach_gain if s.outreach[k] else 0.0))
             take_up *= 1.0 + (p.rer_gain * w.mu_rer_adequacy[k] if w.rer_contact_point else 0.0)
-            take_up *= (0.5 + 0.5 * knowledge) * (0.5 + 0.5 * s.m_level[k] / p.municipal_cap)
+            take_up *= p.knowledge_take_up_floor + (1.0 - p.knowledge_take_up_floor) * s.knowledge[s.a_lead[a]]
+            take_up *= p.relation_take_up_floor + (1.0 - p.relation_take_up_floor) * s.m_level[k] / p.municipal_cap
             if U(w.key, week, rng.TAKE_UP, number) < take_up:
-                if s.a_pooled[a]:
-                    gain = p.local_gain_pooled
-                elif s.a_channel[a] == GRANT:
-                    gain = p.local_gain_sector
-                else:
-                    gain = p.local_gain_guidance
-                s.local_progress[k] += gain
+                s.local_progress[k] += _local_gain(p, s.a_pooled[a], s.a_channel[a])
                 s.last_uptake[k] = week
                 s.uptakes[k] += 1
                 if s.local_level[k] < TOP_STEP and s.local_progress[k] >= p.local_threshold * (s.local_level[k] + 1):
                     s.local_level[k] += 1
                     s.local_progress[k] = 0.0
-        agreement = w.state_support or municipal_reference
-        _staircase_step(s.m_level, s.m_progress, s.m_idle, k, p.contact_interaction if reached else 0.0, p.municipal_cap,
-                        0, agreement, agreement, knowledge, p, w.key, week, rng.MUNICIPAL_EROSION, number)
+        agreement = w.state_support or represented
+        contact = p.contact_interaction if (reached or consulted) else 0.0
+        _staircase_step(s.m_level, s.m_progress, s.m_idle, k, contact, p.municipal_cap, 0, agreement, agreement,
+                        s.knowledge[w.lead_agency], p, w.key, week, rng.MUNICIPAL_EROSION, number)
         if week - s.last_uptake[k] > WEEKS_PER_YEAR and s.local_level[k] > 0:
             if U(w.key, week, rng.LOCAL_EROSION, number) < p.local_erosion_hazard:
                 s.local_level[k] -= 1
                 s.local_progress[k] = 0.0
         if w.outreach_support and not s.outreach[k]:
-            korus = 0.5 + 0.125 * s.level[w.pair_id[w.mu_korus[k], w.lead_agency]]
+            korus = _regional_chain(p, s.level[w.pair_id[w.mu_korus[k], w.lead_agency]])
             if U(w.key, week, rng.OUTREACH_ADOPT, number) < p.outreach_adoption / WEEKS_PER_YEAR * korus:
                 s.outreach[k] = True
 
 
-# --- shared predicates of the python engine (mirrors of sim.core) ---
-def _arena_active(w, a: int, week: int) -> bool:
-    return w.ar_start[a] <= week and (w.ar_end[a] < 0 or week < w.ar_end[a])
+# --- predicates of the python engine (twins of sim.kernels) ---
+def _joint_decision(w, s, a: int, week: int) -> tuple[bool, bool]:
+    ar, ia = s.a_arena[a], s.a_issuing_arena[a]
+    return (bool(ar >= 0 and _decides(*_calendar(w), w.ar_decides_from, ar, week)),
+            bool(ia >= 0 and _decides(*_calendar(w), w.ar_decides_from, ia, week)))
 
 
-def _arena_decides(w, a: int, week: int) -> bool:
-    return _arena_active(w, a, week) and w.ar_decides_from[a] >= 0 and week >= w.ar_decides_from[a]
-
-
-def _ownership_share(w, issuing_arena: int, diffusion: float) -> float:
-    if issuing_arena < 0:
-        return 1.0
-    return 1.0 / (1.0 + diffusion * (w.ar_size[issuing_arena] - 1))
-
-
-def _steered_by_new(w, ar: int, issuing_arena: int, week: int) -> bool:
-    if issuing_arena >= 0 and w.ar_new[issuing_arena] and _arena_active(w, issuing_arena, week):
-        return True
-    if ar < 0 or not w.ar_new[ar]:
-        return False
-    if w.ar_remandated[ar]:
-        return _arena_active(w, ar, week)
-    return _arena_decides(w, ar, week)
-
-
-def _decides(w, s, a: int, i: int, week: int) -> bool:
-    if i == s.a_lead[a]:
-        return True
-    joint = False
+def _steered_by_new(w, s, a: int, week: int) -> bool:
+    """Twin of :func:`sim.kernels.effort.steered_by_new`."""
     ar = s.a_arena[a]
-    if ar >= 0 and _arena_decides(w, ar, week):
-        joint = True
-        if s.a_participant[a, i] and w.ar_member[ar, i]:
-            return True
-    ia = s.a_issuing_arena[a]
-    if ia >= 0 and _arena_decides(w, ia, week):
-        joint = True
-        if w.ar_member[ia, i]:
-            return True
-    return (not joint) and i == s.a_issuer[a]
+    if s.a_principals[a] > 0:
+        return True
+    if ar < 0:
+        return False
+    if not w.ar_today[ar] and _active(*_calendar(w), ar, week):
+        return True
+    return bool(s.a_phase[a] == DECISION and _decides(*_calendar(w), w.ar_decides_from, ar, week))
 
 
 def _works(w, s, a: int, i: int, week: int) -> bool:
+    """Twin of :func:`sim.kernels.assignments.mark_workers` for one actor."""
     phase = s.a_phase[a]
+    ar = s.a_arena[a]
     if phase == DECISION:
-        return _decides(w, s, a, i, week)
+        arena_rights, issuing_rights = _joint_decision(w, s, a, week)
+        if i == s.a_lead[a]:
+            return True
+        if arena_rights and s.a_participant[a, i] and w.ar_member[ar, i]:
+            return True
+        if issuing_rights and w.ar_member[s.a_issuing_arena[a], i]:
+            return True
+        return (not (arena_rights or issuing_rights)) and i == s.a_issuer[a]
     if i == s.a_lead[a]:
         return True
     if phase == INITIATIVE:
-        ar = s.a_arena[a]
-        return bool(s.a_participant[a, i] and ar >= 0 and _arena_active(w, ar, week) and w.ar_member[ar, i])
+        return bool(s.a_participant[a, i] and ar >= 0 and _active(*_calendar(w), ar, week) and s.attended[ar, i])
     return bool(s.a_participant[a, i])
 
 
-def _climb_gate(p, target: int, knowledge: float, mandate: bool, decision: bool) -> float:
-    if target <= 2:
-        return p.knowledge_floor + (1.0 - p.knowledge_floor) * knowledge
-    if target == 3:
-        return 1.0 if mandate else p.no_mandate_factor
-    return 1.0 if decision else 0.0
-
-
-def _staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, decision, knowledge, p, key, week,
-                    purpose, ident) -> None:
-    """One week of one relation on the staircase (mirror of :func:`sim.core.staircase_step`)."""
-    if interaction > 0.0:
-        idle[q] = 0
-        if level[q] < cap:
-            target = level[q] + 1
-            progress[q] += interaction * _climb_gate(p, target, knowledge, mandate, decision)
-            if progress[q] >= p.climb_threshold * target:
-                level[q] = target
-                progress[q] = 0.0
-    else:
-        idle[q] += 1
-        if idle[q] > p.erosion_delay:
-            progress[q] *= 1.0 - p.erosion_rate
-            hazard = p.erosion_hazard * (p.formal_protection if mandate else 1.0)
-            if level[q] > floor and U(key, week, purpose, ident) < hazard:
-                level[q] -= 1
-                idle[q] = 0
-                progress[q] = 0.0
-
-
-def _decision_score(w, s, a: int) -> float:
-    sectors_all = set()
-    sectors_dec = set()
-    for i in range(w.n_state):
-        collective = s.a_issuing_arena[a] >= 0 and w.ar_member[s.a_issuing_arena[a], i]
-        if i == s.a_issuer[a] or collective or i == s.a_lead[a] or s.a_participant[a, i]:
-            sectors_all.add(int(w.owner[i]))
-        if s.a_decider[a, i] and w.owner[i] >= 0:
-            sectors_dec.add(int(w.owner[i]))
-    deciders = [i for i in range(w.n_state) if s.a_decider[a, i]]
-    pairs = 0
-    level_sum = 0.0
-    for x, i in enumerate(deciders):
-        for j in deciders[x + 1:]:
-            pairs += 1
-            level_sum += s.level[w.pair_id[i, j]]
-    depth = level_sum / pairs / TOP_STEP if pairs > 0 else 0.0
-    return len(sectors_all & sectors_dec) / len(sectors_all) * depth
-
-
-def _draw_own_directorate(w, ministry: int, u: float) -> int:
-    own = [j for j in range(w.n_state) if w.kind[j] == DIRECTORATE and w.owner[j] == ministry]
-    total = 0.0
-    for j in own:
-        total += w.relevance[j]
-    if total <= 0.0:
-        return -1
-    target = u * total
-    cum = 0.0
-    for j in own:
-        cum += w.relevance[j]
-        if target < cum:
-            return j
-    return own[-1]
-
-
 def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) -> None:
+    """Twin of :func:`sim.kernels.assignments.new_assignment`."""
     w, s, p = model.world, model.state, model.params
     a = int(s.counters[N_ISSUED])
     lead = int(w.st_lead[t]) if t >= 0 else -1
     if lead < 0:
-        lead = _draw_own_directorate(w, issuer, U(w.key, week, rng.OWN_LEAD, a))
+        lead = _draw_own_directorate(w.kind, w.owner, w.relevance, issuer, U(w.key, week, rng.OWN_LEAD, a))
         if lead < 0:
             return
     arena = int(w.st_arena[t]) if t >= 0 else -1
-    if t >= 0 and w.st_lead[t] < 0 and w.field_arena >= 0 and w.ar_member[w.field_arena, lead]:
-        arena = w.field_arena
+    if t >= 0 and w.st_lead[t] < 0 and w.field_arena >= 0:
+        if U(w.key, week, rng.BRING, a) < s.engagement[w.field_arena, lead]:
+            arena = w.field_arena
+    if arena >= 0 and not _in_use(*_calendar(w), s.meetings, arena, week):
+        arena = -1
     for j in range(w.n_state):
         if j == lead or w.kind[j] != DIRECTORATE:
             continue
-        if t >= 0 and w.st_arena[t] >= 0:
-            eligible = w.st_candidates[t, j]
-        elif arena >= 0:
-            eligible = w.ar_member[arena, j]
-        else:
-            eligible = True
-        if eligible and U(w.key, week, rng.PARTICIPANT, a * w.n_state + j) < p.participation_rate * w.relevance[j]:
+        chance = p.participation_rate * w.relevance[j]
+        if arena >= 0:
+            chance *= s.engagement[arena, j]
+        if U(w.key, week, rng.PARTICIPANT, a * w.n_state + j) < chance:
             s.a_participant[a, j] = True
     channel = int(w.st_channel[t]) if t >= 0 else -1
     if channel < 0:
@@ -481,13 +485,17 @@ def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) ->
     for j in range(w.n_state):
         if s.a_participant[a, j] and (policy == LETTERS_ALL or (policy == LETTERS_SET and w.st_letter_set[t, j])):
             s.a_letter[a, j] = True
+    ia = int(w.st_issuing_arena[t]) if t >= 0 else -1
+    if ia >= 0 and not _decides(*_calendar(w), w.ar_decides_from, ia, week):
+        ia = -1
     s.a_issuer[a] = issuer
-    s.a_issuing_arena[a] = w.st_issuing_arena[t] if t >= 0 else -1
+    s.a_issuing_arena[a] = ia
+    s.a_principals[a] = w.ar_sectors[ia] if ia >= 0 else 0
     s.a_lead[a] = lead
     s.a_arena[a] = arena
     s.a_adhoc[a] = t < 0
     s.a_channel[a] = channel
-    s.a_pooled[a] = channel == GRANT and (w.programme_financing or (t >= 0 and w.st_pooled[t]))
+    s.a_pooled[a] = channel == GRANT and w.programme_financing
     s.a_phase[a] = INITIATIVE
     s.a_status[a] = OPEN
     s.a_progress[a] = 0.0
@@ -502,6 +510,7 @@ def python_week(model: CoordinationModel, week: int) -> None:
     slot = week % WEEKS_PER_YEAR
     s.ring[:, slot] = 0.0
     s.interaction[:] = 0.0
+    s.reach[:] = 0.0
     s.arena_link[:] = False
     s.mandate_link[:] = False
     s.decision_link[:] = False
@@ -509,7 +518,7 @@ def python_week(model: CoordinationModel, week: int) -> None:
     for a in range(n_arenas):
         actors[w.ar_lead[a]].convene(a, week)
     for a in range(n_arenas):
-        if w.ar_end[a] == week:
+        if _ends(*_calendar(w), a, week):
             actors[w.ar_lead[a]].close_arena(a, week)
     if week % WEEKS_PER_YEAR == 0:
         for t in range(len(w.st_issuer)):
@@ -535,23 +544,24 @@ def python_week(model: CoordinationModel, week: int) -> None:
         first += 1
     s.counters[FIRST_OPEN] = first
     for a in range(n_arenas):
-        actors[w.ar_lead[a]].hold_meeting(a, week)
+        actors[w.ar_lead[a]].hold_meeting(a, week, open_in_arena)
     for actor in actors:
         actor.update_relations(week)
     for actor in actors:
         actor.staff_turnover(week)
-    effort = 0.0
     for a in range(n_arenas):
-        if _arena_active(w, a, week):
-            effort += w.ar_knowledge[a]
-    k = s.scalars[KNOWLEDGE]
-    s.scalars[KNOWLEDGE] = k + p.knowledge_build * effort * (1.0 - k) - p.knowledge_decay * k
+        actors[w.ar_lead[a]].evaluate(a, week)
+    for actor in actors:
+        actor.learn()
     operating = [a for a in range(s.counters[FIRST_OPEN], s.counters[N_ISSUED])
                  if s.a_status[a] == OPEN and s.a_phase[a] == OPERATION]
-    municipal_reference = any(_arena_active(w, a, week) and w.ar_municipal_ref[a] for a in range(n_arenas))
+    in_use = [a for a in range(n_arenas) if _in_use(*_calendar(w), s.meetings, a, week)]
+    meeting = [a for a in in_use if _meets(*_calendar(w), w.ar_meet_every, a, week)]
     signal = p.reach_rate * s.ring[R_DELIVERY, slot] * (1.0 + (p.state_support_gain if w.state_support else 0.0))
     for municipality in model.municipality_agents:
-        municipality.receive_signals(week, operating, signal, municipal_reference)
+        k = municipality.row
+        municipality.receive_signals(week, operating, signal, any(w.ar_municipalities[a, k] for a in in_use),
+                                     any(w.ar_municipalities[a, k] for a in meeting))
 
 
 __all__ = ["Directorate", "Ministry", "Municipality", "RegionalOffice", "StateActor", "python_week"]

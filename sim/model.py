@@ -14,7 +14,8 @@ from . import agents as ag
 from . import rng as counter_rng
 from .core import advance_week, advance_weeks
 from .datasets import Actors, load_actors, load_municipalities, synthetic_municipalities
-from .metrics import CRITERIA, METRICS, measure
+from .kernels.observation import measure
+from .metrics import CRITERIA, METRICS, SECTORS
 from .parameters import validate
 from .state import PHASES, STATUSES, grow, initial_state, max_new_assignments
 from .structures import CHANNELS, OrganisationModel, check_measures, check_structure
@@ -71,6 +72,9 @@ class CoordinationModel(mesa.Model):
         municipalities: ``"norway"`` (shipped synthetic set), a CSV path or a DataFrame.
         n_municipalities: if given, a synthetic set of this many municipalities instead.
         horizon_weeks: if given, ``running`` turns False after this many weeks.
+        mandate_change_week: the scenario's premise about a change of mandate (seed 000 model 3):
+            the week from which arenas whose decision rights wait for it hold them; ``None``
+            (the default, the report's premise) means no change.
         seed, rng: passed to :class:`mesa.Model`; all randomness derives from them.
         **parameters: behavioural parameters of :data:`sim.parameters.PARAMETERS`.
     """
@@ -84,6 +88,7 @@ class CoordinationModel(mesa.Model):
         municipalities: str | os.PathLike[str] | pd.DataFrame = "norway",
         n_municipalities: int | None = None,
         horizon_weeks: int | None = None,
+        mandate_change_week: int | None = None,
         seed: int | None = None,
         rng: Any = None,
         **parameters: float,
@@ -95,13 +100,17 @@ class CoordinationModel(mesa.Model):
             raise ValueError(f"engine {engine!r} is not known. Allowed: {', '.join(ENGINES)}.")
         if horizon_weeks is not None and (not isinstance(horizon_weeks, int) or horizon_weeks < 1):
             raise ValueError(f"horizon_weeks must be a positive whole number of weeks or None, got {horizon_weeks!r}.")
+        if mandate_change_week is not None and (isinstance(mandate_change_week, bool)
+                                                or not isinstance(mandate_change_week, int) or mandate_change_week < 0):
+            raise ValueError(f"mandate_change_week must be a week >= 0 or None (no change), got {mandate_change_week!r}.")
+        self.mandate_change_week = mandate_change_week
         self.params = validate(parameters)
         self.structure = structure if isinstance(structure, str) else organisation.title
         self.engine = engine
         self.horizon_weeks = horizon_weeks
         self.actors = _actors(municipalities, n_municipalities)
         key = counter_rng.key_from_seed(int(self.rng.integers(0, 2**63 - 1)))
-        self.world = build_world(self.actors, structure, self.measures, self.params, key)
+        self.world = build_world(self.actors, structure, self.measures, self.params, key, mandate_change_week)
         self.state = initial_state(self.world, self.params, len(METRICS))
         self._open_in_arena = np.zeros(len(self.world.ar_lead), np.int64)
         self._create_agents()
@@ -200,11 +209,12 @@ class CoordinationModel(mesa.Model):
 
     def assignments(self) -> pd.DataFrame:
         """Every assignment issued so far, one row each (ids are issue order)."""
-        s, n = self.state, int(self.state.counters[0])
+        w, s, n = self.world, self.state, int(self.state.counters[0])
         codes = [a.code for a in self.state_actors]
         return pd.DataFrame({
             "issuer": [codes[i] for i in s.a_issuer[:n]],
             "lead": [codes[i] for i in s.a_lead[:n]],
+            "lead_sector": [SECTORS[w.owner[i]] for i in s.a_lead[:n]],
             "participants": [",".join(codes[j] for j in np.flatnonzero(row)) for row in s.a_participant[:n]],
             "adhoc": s.a_adhoc[:n].copy(),
             "channel": [CHANNELS[c] for c in s.a_channel[:n]],
@@ -222,7 +232,8 @@ class CoordinationModel(mesa.Model):
         return pd.DataFrame({
             "a": [codes[i] for i in w.pair_i], "b": [codes[j] for j in w.pair_j],
             "level": s.level.copy(), "progress": s.progress.copy(), "idle_weeks": s.idle.copy(),
-            "in_arena": s.arena_link.copy(), "field": w.pair_field.copy(),
+            "last_contact_week": s.last_contact.copy(),
+            "in_arena": s.arena_link.copy(), "field": w.pair_field.copy(), "cross_sector": w.pair_cross.copy(),
         })
 
 

@@ -29,29 +29,40 @@ NEVER = -(10**9)
 
 # counters
 N_ISSUED, FIRST_OPEN, N_COMPLETED, N_DROPPED = 0, 1, 2, 3
-# scalars
-KNOWLEDGE = 0
 # trailing-year ring buffers (one slot per week of the last year)
-(R_COMPLETED, R_DROPPED, R_LEAD_TIME, R_DECISIONS, R_DECISION_SCORE, R_EFFORT, R_EFFORT_EXISTING, R_PARTICIPANT,
- R_DELIVERY) = range(9)
-N_RING = 9
+(R_COMPLETED, R_DROPPED, R_LEAD_TIME, R_STRATEGIC, R_STRATEGIC_N, R_EFFORT, R_USE, R_USE_EXISTING, R_PARTICIPANT,
+ R_DELIVERY, R_WORK, R_WORK_KNOWLEDGE) = range(12)
+R_SECTOR = 12  # then one row per sector of effort, then one per sector of completed assignments (by lead sector)
+
+
+def ring_rows(n_sectors: int) -> int:
+    """Rows of the trailing-year ring buffer for ``n_sectors`` sectors."""
+    return R_SECTOR + 2 * n_sectors
 
 
 class State(NamedTuple):
     """Dynamic arrays of one run."""
 
     counters: np.ndarray
-    scalars: np.ndarray
     ring: np.ndarray
     metrics: np.ndarray
-    # relations between state actors: staircase step 0-4 and climbing progress
+    # relations between state actors: staircase step 0-4, climbing progress, contact
     level: np.ndarray
     progress: np.ndarray
     idle: np.ndarray
+    last_contact: np.ndarray
     interaction: np.ndarray
     arena_link: np.ndarray
     mandate_link: np.ndarray
     decision_link: np.ndarray
+    # state actors: knowledge of effective measures held, and the best met this week
+    knowledge: np.ndarray
+    reach: np.ndarray
+    # arenas: evaluated knowledge portfolio, members' engagement and attendance, meetings held
+    portfolio: np.ndarray
+    engagement: np.ndarray
+    attended: np.ndarray
+    meetings: np.ndarray
     # assignments (oppdrag)
     a_issuer: np.ndarray
     a_issuing_arena: np.ndarray
@@ -66,6 +77,8 @@ class State(NamedTuple):
     a_required: np.ndarray
     a_issued: np.ndarray
     a_closed: np.ndarray
+    a_principals: np.ndarray
+    a_depth: np.ndarray
     a_participant: np.ndarray
     a_letter: np.ndarray
     a_decider: np.ndarray
@@ -95,26 +108,33 @@ def _assignment_arrays(capacity: int, n_state: int) -> dict[str, np.ndarray]:
         a_issuer=full(-1), a_issuing_arena=full(-1), a_lead=full(-1), a_arena=full(-1),
         a_adhoc=full(False, bool), a_channel=full(-1), a_pooled=full(False, bool),
         a_phase=full(INITIATIVE), a_status=full(OPEN), a_progress=full(0.0, float), a_required=full(0.0, float),
-        a_issued=full(-1), a_closed=full(-1),
+        a_issued=full(-1), a_closed=full(-1), a_principals=full(1), a_depth=full(0.0, float),
         a_participant=np.zeros(matrix, bool), a_letter=np.zeros(matrix, bool),
         a_decider=np.zeros(matrix, bool), a_works=np.zeros(matrix, bool), a_effort=np.zeros(matrix, float), a_level=full(0.0, float),
     )
 
 
 def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 256) -> State:
-    """The state at week 0: the staircase as today, no assignments, outreach in about 48 % of municipalities."""
+    """The state at week 0: the staircase as today, no assignments, outreach in about 48 % of municipalities.
+
+    Every state actor holds its own sector's knowledge; a new arena's portfolio starts
+    from it, and its members start fully engaged.
+    """
     n_pairs = len(world.pair_i)
     n_mun = len(world.mu_number)
+    n_ar = len(world.ar_lead)
     outreach = np.array([rng.uniform(world.key, 0, rng.OUTREACH_INIT, int(k)) < params.outreach_share
                          for k in world.mu_number], dtype=bool)
-    scalars = np.zeros(1)
-    scalars[KNOWLEDGE] = params.knowledge_initial
     return State(
-        counters=np.zeros(4, np.int64), scalars=scalars,
-        ring=np.zeros((N_RING, WEEKS_PER_YEAR)), metrics=np.zeros(n_metrics),
+        counters=np.zeros(4, np.int64),
+        ring=np.zeros((ring_rows(world.n_ministries), WEEKS_PER_YEAR)), metrics=np.zeros(n_metrics),
         level=world.pair_initial.copy(), progress=np.zeros(n_pairs), idle=np.zeros(n_pairs, np.int64),
+        last_contact=np.full(n_pairs, NEVER, np.int64),
         interaction=np.zeros(n_pairs), arena_link=np.zeros(n_pairs, bool),
         mandate_link=np.zeros(n_pairs, bool), decision_link=np.zeros(n_pairs, bool),
+        knowledge=np.full(world.n_state, params.knowledge_initial), reach=np.zeros(world.n_state),
+        portfolio=np.full(n_ar, params.knowledge_initial), engagement=world.ar_member.astype(float),
+        attended=np.zeros((n_ar, world.n_state), bool), meetings=np.zeros(n_ar, np.int64),
         **_assignment_arrays(capacity, world.n_state),
         m_level=np.zeros(n_mun, np.int64), m_progress=np.zeros(n_mun), m_idle=np.zeros(n_mun, np.int64),
         local_level=np.zeros(n_mun, np.int64), local_progress=np.zeros(n_mun),

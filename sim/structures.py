@@ -1,7 +1,7 @@
 """Organisation models and measures, read from ``sim/data/structures.toml``.
 
 The file declares structure only (arenas, members, mandate, decision rights, set-up
-time, costs, grant routing).  This module validates it and resolves actor codes;
+time, programme period, costs) and the arenas that exist today.  This module validates it and resolves actor codes;
 :mod:`sim.world` compiles the result into arrays for the kernels.
 """
 
@@ -25,31 +25,34 @@ class _Strict(BaseModel):
 
 
 class Arena(_Strict):
-    """A standing cross-sector arena (group, board, core group, collaboration)."""
+    """A standing or time-bound cross-sector arena (group, board, core group, collaboration, programme)."""
 
     name: str
     members: tuple[str, ...] = Field(min_length=2)
     lead: str
     topology: Literal["plenary", "star"]
     mandate: bool
-    decision_rights_from_week: int | None = Field(default=None, ge=0)
+    decision_rights_from_week: int | Literal["mandate_change"] | None = Field(default=None)
     setup_weeks: int = Field(ge=0)
-    duration_weeks: int | None = Field(default=None, ge=1)
+    period_weeks: int | None = Field(default=None, ge=1)
+    renewed: bool = False
     meets_every_weeks: int = Field(ge=1)
     secretariat_py: float = Field(ge=0)
     knowledge_py: float = Field(ge=0)
     reference_group: tuple[str, ...] = ()
     municipal_reference: bool = False
-    existing: bool
-    mandate_change: bool = False
     implemented_in_line: bool = False
     coordinates_field: bool = False
     source: str
 
     @model_validator(mode="after")
-    def _lead_is_member(self) -> Arena:
+    def _consistent(self) -> Arena:
         if self.lead not in self.members:
             raise ValueError(f"arena {self.name!r}: lead {self.lead!r} must be one of its members")
+        if isinstance(self.decision_rights_from_week, int) and self.decision_rights_from_week < 0:
+            raise ValueError(f"arena {self.name!r}: decision_rights_from_week must be >= 0 or 'mandate_change'")
+        if self.renewed and self.period_weeks is None:
+            raise ValueError(f"arena {self.name!r}: renewed = true needs a period_weeks")
         return self
 
 
@@ -72,7 +75,6 @@ class OrganisationModel(_Strict):
     issuing_arena: str | None = None
     lead_agency: str
     joint_letters: tuple[str, ...] | Literal["arena"]
-    grant_routing: Literal["sector", "programme"]
     arenas: tuple[Arena, ...] = ()
 
     @model_validator(mode="after")
@@ -96,11 +98,38 @@ class Measure(_Strict):
     streams: tuple[Stream, ...] = ()
 
 
+class Today(_Strict):
+    """The cross-sector arenas that exist today; every model has them unless it redeclares one by name."""
+
+    arenas: tuple[Arena, ...]
+
+
 class Catalogue(_Strict):
     """Everything in ``structures.toml``."""
 
+    today: Today
     models: dict[str, OrganisationModel]
     measures: dict[str, Measure]
+
+
+def arenas_of(model: OrganisationModel, measures: tuple[str, ...]) -> list[Arena]:
+    """The arenas a simulated organisation has: the model's, the measures', then today's not redeclared.
+
+    A later declaration of an arena name already taken is an error, except that a
+    model or measure may redeclare one of today's arenas (it then replaces it).
+    """
+    cat = catalogue()
+    own = list(model.arenas) + [a for m in measures for a in cat.measures[m].arenas]
+    names = [a.name for a in own]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"arena {name!r} is declared twice (model and measures must name arenas uniquely).")
+    return own + [a for a in cat.today.arenas if a.name not in names]
+
+
+def todays_arena_names() -> frozenset[str]:
+    """Names of the arenas that exist today: the reference for "use of existing structures"."""
+    return frozenset(a.name for a in catalogue().today.arenas)
 
 
 @cache

@@ -13,13 +13,21 @@ from typing import NamedTuple
 import numpy as np
 
 from .datasets import Actors
-from .parameters import WEEKS_PER_YEAR, Params
-from .rng import MANDATE_ADOPTION, uniform
-from .structures import CHANNELS, Arena, OrganisationModel, Stream, catalogue, check_measures, check_structure
+from .parameters import Params
+from .structures import (
+    CHANNELS,
+    Arena,
+    OrganisationModel,
+    Stream,
+    arenas_of,
+    catalogue,
+    check_measures,
+    check_structure,
+    todays_arena_names,
+)
 
 MINISTRY, DIRECTORATE, STATSFORVALTER, KORUS = 0, 1, 2, 3
 LETTERS_LEAD, LETTERS_SET, LETTERS_ALL = 0, 1, 2
-ADOPTION_HORIZON_YEARS = 1000  # a mandate change not adopted within this many years counts as never
 
 
 class World(NamedTuple):
@@ -31,7 +39,9 @@ class World(NamedTuple):
     lead_agency: int
     field_arena: int
     annual_issues: int
-    # state actors
+    n_field_sectors: int
+    sector_in_field: np.ndarray
+    # state actors; a sector is a ministry's index (a ministry is its own sector), -1 for regional offices
     kind: np.ndarray
     owner: np.ndarray
     relevance: np.ndarray
@@ -42,23 +52,25 @@ class World(NamedTuple):
     pair_id: np.ndarray
     pair_floor: np.ndarray
     pair_field: np.ndarray
+    pair_cross: np.ndarray
     pair_initial: np.ndarray
-    # arenas
+    # arenas (today's, the model's and the measures')
     ar_member: np.ndarray
-    ar_size: np.ndarray
-    ar_attendance: np.ndarray
+    ar_reference: np.ndarray
+    ar_stake: np.ndarray
+    ar_sectors: np.ndarray
     ar_lead: np.ndarray
     ar_mandate: np.ndarray
     ar_decides_from: np.ndarray
     ar_start: np.ndarray
-    ar_end: np.ndarray
+    ar_period: np.ndarray
+    ar_cycle: np.ndarray
     ar_meet_every: np.ndarray
     ar_secretariat: np.ndarray
     ar_knowledge: np.ndarray
-    ar_new: np.ndarray
-    ar_remandated: np.ndarray
+    ar_today: np.ndarray
     ar_in_line: np.ndarray
-    ar_municipal_ref: np.ndarray
+    ar_municipalities: np.ndarray
     ar_pair_ptr: np.ndarray
     ar_pairs: np.ndarray
     # annual assignment streams
@@ -69,9 +81,7 @@ class World(NamedTuple):
     st_arena: np.ndarray
     st_letters: np.ndarray
     st_letter_set: np.ndarray
-    st_candidates: np.ndarray
     st_channel: np.ndarray
-    st_pooled: np.ndarray
     # measure switches
     identical_assignments: bool
     state_support: bool
@@ -105,8 +115,14 @@ def _resolve(code: str, index: dict[str, int], where: str) -> int:
     return index[code]
 
 
-def build_world(actors: Actors, structure: str | OrganisationModel, measures: tuple[str, ...], params: Params, key: int) -> World:
-    """Compile an organisation model with measures into a :class:`World`."""
+def build_world(actors: Actors, structure: str | OrganisationModel, measures: tuple[str, ...], params: Params, key: int,
+                mandate_change_week: int | None = None) -> World:
+    """Compile an organisation model with measures into a :class:`World`.
+
+    ``mandate_change_week`` is the scenario's premise about a change of mandate
+    (seed 000 model 3): the week from which arenas whose decision rights wait for
+    it hold them, or ``None`` for no change (the report's premise).
+    """
     model = check_structure(structure)
     measures = check_measures(measures)
     chosen = [catalogue().measures[m] for m in measures]
@@ -123,6 +139,7 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
     relevance = np.concatenate([np.ones(n_min), dirs["relevance"].to_numpy(float), np.zeros(len(regs))])
     capacity = np.concatenate([mins["capacity_py"], dirs["capacity_py"], regs["capacity_py"]]).astype(float)
     capacity *= params.capacity_scale
+    field_sectors = {int(owner[j]) for j in range(n) if kind[j] == DIRECTORATE and relevance[j] > 0}
 
     pair_i, pair_j = np.triu_indices(n, k=1)
     pair_id = np.full((n, n), -1, dtype=np.int64)
@@ -131,24 +148,24 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
     line = (owner[pair_j] == pair_i) & (kind[pair_j] == DIRECTORATE) & (kind[pair_i] == MINISTRY)
     pair_floor = np.where(line, params.line_level, 0).astype(np.int64)
     pair_field = (kind[pair_i] <= DIRECTORATE) & (kind[pair_j] <= DIRECTORATE)
-    kubu = np.zeros(n, bool)
-    kubu[:n_min] = mins["kubu_member"].to_numpy(bool)
-    etat = np.zeros(n, bool)
-    etat[n_min:n_min + n_dir] = dirs["etatssamarbeid"].to_numpy(bool)
-    network = (kubu[pair_i] & kubu[pair_j]) | (etat[pair_i] & etat[pair_j])
+    pair_cross = pair_field & (owner[pair_i] != owner[pair_j])
+    today_pairs = [q for a in catalogue().today.arenas for q in _arena_pairs(a, index, pair_id)]
+    network = np.zeros(len(pair_i), bool)
+    network[today_pairs] = True
     pair_initial = np.maximum(pair_floor, np.where(network, params.initial_network_level, 0)).astype(np.int64)
 
-    arenas: list[Arena] = list(model.arenas) + [a for m in chosen for a in m.arenas]
+    arenas = arenas_of(model, measures)
     names = [a.name for a in arenas]
     n_ar = len(arenas)
     ar_member = np.zeros((n_ar, n), bool)
+    ar_reference = np.zeros((n_ar, n), bool)
     ar_pairs: list[int] = []
     ar_pair_ptr = [0]
     for k, a in enumerate(arenas):
         for c in a.members:
             ar_member[k, _resolve(c, index, f"arena {a.name!r} members")] = True
         for c in a.reference_group:
-            _resolve(c, index, f"arena {a.name!r} reference_group")
+            ar_reference[k, _resolve(c, index, f"arena {a.name!r} reference_group")] = True
         ar_pairs += _arena_pairs(a, index, pair_id)
         ar_pair_ptr.append(len(ar_pairs))
 
@@ -158,56 +175,57 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
     for m in range(n_min):  # each ministry's own annual cross-sector assignments
         # lead drawn among the ministry's directorates at issue; the field arena takes it if the lead is a member
         streams.append(dict(issuer=m, issuing_arena=-1, lead=-1, per_year=params.annual_assignments,
-                            arena=-1, letters=LETTERS_LEAD, letter_set=(), channel=-1, pooled=False))
-    if model.joint_letters == "arena":
-        joint_set = tuple(arenas[field_arena].members)
-        joint_policy = LETTERS_SET
-    else:
-        joint_set, joint_policy = model.joint_letters, LETTERS_SET
+                            arena=-1, letters=LETTERS_LEAD, letter_set=(), channel=-1))
+    joint_set = tuple(arenas[field_arena].members) if model.joint_letters == "arena" else model.joint_letters
     streams.append(dict(issuer=_resolve(model.issuer, index, "issuer"),
                         issuing_arena=names.index(model.issuing_arena) if model.issuing_arena else -1,
                         lead=lead_agency, per_year=params.joint_assignments, arena=field_arena,
-                        letters=joint_policy, letter_set=joint_set, channel=-1,
-                        pooled=model.grant_routing == "programme"))
+                        letters=LETTERS_SET, letter_set=joint_set, channel=-1))
     for m in chosen:
         for s in m.streams:
             streams.append(_measure_stream(s, index, names))
-    if "identical_assignments" in measures:
+    identical = "identical_assignments" in measures
+    if identical:
         for s in streams:
             s["letters"] = LETTERS_ALL
 
     n_st = len(streams)
     st_letter_set = np.zeros((n_st, n), bool)
-    st_candidates = np.zeros((n_st, n), bool)
     for t, s in enumerate(streams):
         for c in s["letter_set"]:
             st_letter_set[t, _resolve(c, index, "joint_letters")] = True
-        st_candidates[t] = (kind == DIRECTORATE) if s["arena"] < 0 else (ar_member[s["arena"]] & (kind == DIRECTORATE))
 
+    # 002 §Forankring: a member whose own letter carries the field's joint assignment has a full stake in it
+    signalled = (kind == MINISTRY) | identical | st_letter_set[n_min]
+    stake = relevance * np.where(signalled, 1.0, params.weak_priority)
     mun = actors.municipalities
     population = mun["population"].to_numpy(float)
     ref = params.capacity_reference_population
+    mu_statsforvalter = np.array([index[c] for c in mun["statsforvalter"]], dtype=np.int64)
+    today = todays_arena_names()
     return World(
         key=int(key), n_ministries=n_min, n_state=n, lead_agency=lead_agency, field_arena=field_arena,
-        annual_issues=sum(s["per_year"] for s in streams),
+        annual_issues=sum(s["per_year"] for s in streams), n_field_sectors=len(field_sectors),
+        sector_in_field=np.isin(np.arange(n_min), sorted(field_sectors)),
         kind=kind, owner=owner, relevance=relevance, capacity=capacity,
         pair_i=pair_i.astype(np.int64), pair_j=pair_j.astype(np.int64), pair_id=pair_id,
-        pair_floor=pair_floor, pair_field=pair_field, pair_initial=pair_initial,
-        ar_member=ar_member, ar_size=ar_member.sum(axis=1).astype(np.int64),
-        ar_attendance=np.array([len(a.members) + len(a.reference_group) for a in arenas], float),
+        pair_floor=pair_floor, pair_field=pair_field, pair_cross=pair_cross, pair_initial=pair_initial,
+        ar_member=ar_member, ar_reference=ar_reference, ar_stake=ar_member * stake,
+        ar_sectors=np.array([len({int(owner[index[c]]) for c in a.members} - {-1}) for a in arenas], dtype=np.int64),
         ar_lead=np.array([index[a.lead] for a in arenas], dtype=np.int64),
         ar_mandate=np.array([a.mandate for a in arenas], bool),
-        ar_decides_from=np.array([decision_week(a, params, key) for a in arenas], dtype=np.int64),
+        ar_decides_from=np.array([decision_week(a, mandate_change_week) for a in arenas], dtype=np.int64),
         ar_start=np.array([a.setup_weeks for a in arenas], dtype=np.int64),
-        ar_end=np.array([-1 if a.duration_weeks is None else a.setup_weeks + a.duration_weeks
-                         for a in arenas], dtype=np.int64),
+        ar_period=np.array([-1 if a.period_weeks is None else a.period_weeks for a in arenas], dtype=np.int64),
+        ar_cycle=np.array([a.period_weeks + params.renewal_gap_weeks if a.renewed else -1 for a in arenas],
+                          dtype=np.int64),
         ar_meet_every=np.array([a.meets_every_weeks for a in arenas], dtype=np.int64),
         ar_secretariat=np.array([a.secretariat_py for a in arenas], float),
         ar_knowledge=np.array([a.knowledge_py for a in arenas], float),
-        ar_new=np.array([(not a.existing) or a.mandate_change for a in arenas], bool),
-        ar_remandated=np.array([a.mandate_change for a in arenas], bool),
+        ar_today=np.array([a.name in today for a in arenas], bool),
         ar_in_line=np.array([a.implemented_in_line for a in arenas], bool),
-        ar_municipal_ref=np.array([a.municipal_reference for a in arenas], bool),
+        ar_municipalities=np.array([_represented(a, ar_reference[k], mu_statsforvalter, population)
+                                    for k, a in enumerate(arenas)], bool).reshape(n_ar, len(population)),
         ar_pair_ptr=np.array(ar_pair_ptr, dtype=np.int64), ar_pairs=np.array(ar_pairs, dtype=np.int64),
         st_issuer=np.array([s["issuer"] for s in streams], dtype=np.int64),
         st_issuing_arena=np.array([s["issuing_arena"] for s in streams], dtype=np.int64),
@@ -215,16 +233,15 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
         st_per_year=np.array([s["per_year"] for s in streams], dtype=np.int64),
         st_arena=np.array([s["arena"] for s in streams], dtype=np.int64),
         st_letters=np.array([s["letters"] for s in streams], dtype=np.int64),
-        st_letter_set=st_letter_set, st_candidates=st_candidates,
+        st_letter_set=st_letter_set,
         st_channel=np.array([s["channel"] for s in streams], dtype=np.int64),
-        st_pooled=np.array([s["pooled"] for s in streams], bool),
-        identical_assignments="identical_assignments" in measures,
+        identical_assignments=identical,
         state_support="state_support" in measures,
         outreach_support="outreach" in measures,
         rer_contact_point="rer_contact_point" in measures,
         programme_financing="programme_financing" in measures,
         mu_number=mun["number"].to_numpy(np.int64),
-        mu_statsforvalter=np.array([index[c] for c in mun["statsforvalter"]], dtype=np.int64),
+        mu_statsforvalter=mu_statsforvalter,
         mu_korus=np.array([index[c] for c in mun["korus"]], dtype=np.int64),
         mu_capacity=np.minimum(1.0, (population / ref) ** params.capacity_elasticity),
         mu_rer_adequacy=np.minimum(1.0, mun["rer_funding_nok"].to_numpy(float) / params.rer_role_cost_nok),
@@ -232,24 +249,32 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
     )
 
 
-def decision_week(arena: Arena, params: Params, key: int) -> int:
+def decision_week(arena: Arena, mandate_change_week: int | None) -> int:
     """The week an arena's decision rights take effect; -1 if never.
 
-    Rights start at ``max(decision_rights_from_week, setup_weeks)``.  Where they need a
-    change of an existing structure's mandate, the change is adopted in each following
-    year with chance ``mandate_adoption`` (seed 000 model 3: whether ministries and
-    agencies want it, or whether it is feasible, is unassessed).  The draw is keyed on
-    the run's key only, so all arenas of one organisation share a single mandate change.
+    Rights start at ``max(decision_rights_from_week, setup_weeks)``.  Rights that wait
+    for a change of mandate (seed 000 model 3: today KUBU and the agencies'
+    collaboration have no steering line or decision structure) start at the
+    scenario's ``mandate_change_week``, or never when the scenario has no change.
     """
-    if arena.decision_rights_from_week is None:
+    rights = arena.decision_rights_from_week
+    if rights == "mandate_change":
+        rights = mandate_change_week
+    if rights is None:
         return -1
-    earliest = max(arena.decision_rights_from_week, arena.setup_weeks)
-    if not arena.mandate_change:
-        return earliest
-    for year in range(ADOPTION_HORIZON_YEARS):
-        if uniform(key, year, MANDATE_ADOPTION, 0) < params.mandate_adoption:
-            return earliest + WEEKS_PER_YEAR * year
-    return -1
+    return max(int(rights), arena.setup_weeks)
+
+
+def _represented(arena: Arena, reference: np.ndarray, statsforvalter: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Municipalities in an arena's reference group: the most populous of each region whose Statsforvalter is in it."""
+    out = np.zeros(len(population), bool)
+    if not arena.municipal_reference:
+        return out
+    for sf in np.flatnonzero(reference):
+        rows = np.flatnonzero(statsforvalter == sf)
+        if len(rows):
+            out[rows[np.argmax(population[rows])]] = True
+    return out
 
 
 def _measure_stream(s: Stream, index: dict[str, int], arena_names: list[str]) -> dict:
@@ -258,4 +283,4 @@ def _measure_stream(s: Stream, index: dict[str, int], arena_names: list[str]) ->
     return dict(issuer=_resolve(s.issuer, index, "stream issuer"), issuing_arena=-1,
                 lead=_resolve(s.lead, index, "stream lead"), per_year=s.per_year,
                 arena=arena_names.index(s.arena) if s.arena else -1,
-                letters=LETTERS_LEAD, letter_set=(), channel=CHANNELS.index(s.channel), pooled=False)
+                letters=LETTERS_LEAD, letter_set=(), channel=CHANNELS.index(s.channel))

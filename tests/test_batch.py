@@ -167,8 +167,8 @@ def test_adaptive_replication_stops_for_a_recorded_reason(tmp_path):
 
 @pytest.mark.parametrize(("design", "count"), [
     (Design(), 1),
-    (Design(kind="grid", values={"turnover_rate": [0.1, 0.2], "interpretation_loss": [0, 1, 2]}), 6),
-    (Design(kind="oat", values={"turnover_rate": [0.1, 0.2], "interpretation_loss": [0, 1, 2]}), 6),
+    (Design(kind="grid", values={"turnover_rate": [0.1, 0.2], "interpretation_level": [0, 1, 2]}), 6),
+    (Design(kind="oat", values={"turnover_rate": [0.1, 0.2], "interpretation_level": [0, 1, 2]}), 6),
     (Design(kind="lhs", ranges={"turnover_rate": [0.0, 0.5], "erosion_hazard": [0.01, 0.1]}, samples=7), 7),
     (Design(kind="sobol", ranges={"turnover_rate": [0.0, 0.5], "erosion_hazard": [0.01, 0.1]}, samples=8), 32),
     (Design(kind="morris", ranges={"turnover_rate": [0.0, 0.5], "erosion_hazard": [0.01, 0.1]}, samples=5), 15),

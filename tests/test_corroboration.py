@@ -1,6 +1,8 @@
-"""Corroboration: with the calibrated defaults the model reproduces the dynamics the
-DFØ note (seed 004) and the working group (seed 002) report, none of which was used
-in the calibration (that scored only the orderings of seed 000 tables 4-6).
+"""Corroboration: with the defaults the model reproduces dynamics the DFØ note (seed 004)
+reports, none of which was used in any calibration (that scored only the orderings of
+seed 000 tables 4-6).  Only emergent patterns count here: a pattern that restates an
+input (a larger gain parameter gives a larger gain) is a wiring check and lives in
+``tests/test_mechanisms.py``.
 
 Each pattern is compared over independent seeds with a Welch 95 % interval of the
 difference that must exclude zero on the reported side; no wall-clock.
@@ -62,28 +64,11 @@ def _arena_level(model):
     return float(model.state.level[pairs].mean())
 
 
-def test_ending_a_temporary_programme_without_a_permanent_structure_erodes_the_staircase():
-    # seed 004 §4.1: a jerk back towards the start of the staircase
+def test_ending_a_programme_without_a_permanent_structure_erodes_the_staircase():
+    # seed 004 §4.1: a jerk back towards the start of the staircase; model 2's programme not renewed after 3 years
     base = catalogue().models["model2"]
-    temporary = base.model_copy(update={"arenas": (base.arenas[0].model_copy(update={"duration_weeks": 156}),)})
+    ending = {"period_weeks": 156, "renewed": False}
+    temporary = base.model_copy(update={"arenas": (base.arenas[0].model_copy(update=ending),)})
     kept = [_arena_level(simulate(base, 330, rng=s)) for s in SEEDS]
     ended = [_arena_level(simulate(temporary, 330, rng=s)) for s in SEEDS]
     assert _higher(ended, kept)
-
-
-def _outcome(structure, weeks, metric, **kwargs) -> list[float]:
-    return [simulate(structure, weeks, rng=s, **kwargs).outcomes()[metric] for s in SEEDS]
-
-
-def test_identical_assignments_in_allocation_letters_raise_the_other_agencies_participation():
-    # seed 002 §Forankring: only in the lead's letter, others prioritise it to varying degrees
-    lead_only = _outcome("baseline", 260, "participant_effort_py")
-    identical = _outcome("baseline", 260, "participant_effort_py", measures=("identical_assignments",))
-    assert _higher(lead_only, identical)
-
-
-def test_pooled_programme_financing_raises_local_coordination_more_than_sector_grants():
-    # seed 002 §Finansiering; 004 §3.2.1: the same grants, pooled across sectors or not
-    sector = _outcome("baseline", 520, "local_coordination_level")
-    pooled = _outcome("baseline", 520, "local_coordination_level", measures=("programme_financing",))
-    assert _higher(sector, pooled)

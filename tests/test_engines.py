@@ -30,15 +30,16 @@ def test_engines_agree_on_every_organisation_model(structure):
 
 @pytest.mark.parametrize("structure", ["model1", "model3"])
 def test_engines_agree_with_every_measure_and_high_turnover(structure):
-    _assert_same(structure, 120, rng=99, measures=ALL_MEASURES, turnover_rate=0.9, interpretation_loss=3)
+    _assert_same(structure, 120, rng=99, measures=ALL_MEASURES, turnover_rate=0.9, interpretation_level=1)
 
 
-def test_engines_agree_when_a_temporary_programme_ends():
+@pytest.mark.parametrize("renewed", [False, True])
+def test_engines_agree_when_a_programme_period_ends(renewed):
     base = catalogue().models["model2"]
-    temporary = base.model_copy(update={"arenas": (base.arenas[0].model_copy(update={"duration_weeks": 30}),)})
-    _assert_same(temporary, 130, rng=5)
+    board = base.arenas[0].model_copy(update={"period_weeks": 30, "renewed": renewed})
+    _assert_same(base.model_copy(update={"arenas": (board,)}), 170, rng=5, renewal_gap_weeks=10)
 
 
 def test_engines_agree_when_the_mandate_change_is_adopted():
-    # decision rights from week 104, work handed to the lines, collective ownership diffused
-    _assert_same("model3", 160, rng=7, mandate_adoption=1.0, responsibility_diffusion=0.5)
+    # decision rights from week 20: KUBU issues, the agencies decide, work handed to the lines, ownership diffused
+    _assert_same("model3", 160, rng=7, mandate_change_week=20, responsibility_diffusion=0.5)

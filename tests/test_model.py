@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sim import CRITERIA, METRICS, CoordinationModel
 from sim.datasets import load_municipalities
+from sim.metrics import SECTORS
 from sim.state import COMPLETED, DROPPED, OPEN
 from sim.structures import catalogue
 
@@ -50,10 +51,12 @@ def test_agent_sets_are_views_of_the_state():
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(structure=st.sampled_from(STRUCTURES), measures=st.sets(st.sampled_from(MEASURES), max_size=3),
        seed=st.integers(0, 2**32 - 1), weeks=st.integers(1, 200),
-       turnover=st.floats(0.0, 1.0), loss=st.integers(0, 4), cap=st.integers(1, 4))
-def test_invariants_hold_for_any_model_seed_and_parameters(structure, measures, seed, weeks, turnover, loss, cap):
+       turnover=st.floats(0.0, 1.0), dip=st.integers(0, 4), cap=st.integers(1, 4),
+       mandate_change=st.one_of(st.none(), st.integers(0, 200)))
+def test_invariants_hold_for_any_model_seed_and_parameters(structure, measures, seed, weeks, turnover, dip, cap,
+                                                          mandate_change):
     m = simulate(structure, weeks, measures=tuple(measures), rng=seed, turnover_rate=turnover,
-                 interpretation_loss=loss, municipal_cap=cap)
+                 interpretation_level=dip, municipal_cap=cap, mandate_change_week=mandate_change)
     s, w = m.state, m.world
     assert s.level.min() >= 0 and s.level.max() <= 4
     assert np.all(s.level >= w.pair_floor)
@@ -70,6 +73,11 @@ def test_invariants_hold_for_any_model_seed_and_parameters(structure, measures, 
     assert np.all(s.a_closed[:n][status != OPEN] >= s.a_issued[:n][status != OPEN])
     assert abs(sum(out[f"level_{k}_share"] for k in range(5)) - 1.0) < 1e-12
     assert all(0.0 <= out[c] <= 1.0 for c in CRITERIA)
+    assert np.all((s.engagement >= 0) & (s.engagement <= 1)) and np.all((s.knowledge >= 0) & (s.knowledge <= 1))
+    assert np.all((s.portfolio >= 0) & (s.portfolio <= 1))
+    assert 0.0 <= out["sector_balance"] <= 1.0 + 1e-12
+    shares = sum(out[f"effort_share_{code}"] for code in SECTORS)
+    assert shares == 0.0 or abs(shares - 1.0) < 1e-9
 
 
 def test_same_seed_gives_identical_data_and_different_seeds_differ():

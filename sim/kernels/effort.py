@@ -1,0 +1,187 @@
+"""Effort: how each state actor splits its capacity, and the joint work that moves assignments on.
+
+Seed 002 §Forankring (own letter vs others' letters), 004 §4.4 (ad-hoc letters),
+004 §3.2.2 (about 30 parallel plans), 000 model 3 (responsibility diffusion under a
+collective owner; agencies of little relevance use resources less effectively).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..state import (
+    DECISION,
+    FIRST_OPEN,
+    IMPLEMENTATION,
+    INITIATIVE,
+    N_ISSUED,
+    OPEN,
+    OPERATION,
+    R_DELIVERY,
+    R_EFFORT,
+    R_PARTICIPANT,
+    R_SECTOR,
+    R_USE,
+    R_USE_EXISTING,
+    R_WORK,
+    R_WORK_KNOWLEDGE,
+    TOP_STEP,
+    WEEKS_PER_YEAR,
+)
+from ..world import DIRECTORATE, MINISTRY
+from .arenas import arena_active, arena_decides
+
+
+@njit(cache=True, inline="always")
+def principals_share(principals, diffusion):
+    """Priority left when a collective body steers an assignment: ``1 / (1 + diffusion (principals - 1))``.
+
+    ``principals`` is 0 for an assignment owned by one ministry's line, else the
+    number of sectors in the body that issued or decided it (seed 000 model 3).
+    """
+    if principals <= 1:
+        return 1.0
+    return 1.0 / (1.0 + diffusion * (principals - 1))
+
+
+@njit(cache=True, inline="always")
+def joint_progress(p, useful, step, n_workers):
+    """Work gained: useful work at an efficiency rising with the mean step, less the cost of coordinating workers."""
+    efficiency = p.coordination_floor + (1.0 - p.coordination_floor) * step / TOP_STEP
+    return useful * efficiency / (1.0 + p.coordination_overhead * (n_workers - 1))
+
+
+@njit(cache=True, inline="always")
+def phase_work(p, phase, n_workers):
+    """Work a phase needs (seed 004 §2.3); a decision needs more with every extra decider (000 model 3)."""
+    if phase == DECISION:
+        return p.work_decision * (1.0 + p.agreement_cost * (n_workers - 1))
+    if phase == INITIATIVE:
+        return p.work_initiative
+    if phase == IMPLEMENTATION:
+        return p.work_implementation
+    return p.work_operation
+
+
+@njit(cache=True, inline="always")
+def steered_by_new(w, s, a, week):
+    """The assignment's effort runs through something other than today's lines and arenas (000 criterion 6).
+
+    It does when an arena not of today coordinates it, when a collective body owns it
+    (today no arena issues or decides), or while an arena decides it under rights.
+    """
+    ar = s.a_arena[a]
+    if s.a_principals[a] > 0:
+        return True
+    if ar < 0:
+        return False
+    if not w.ar_today[ar] and arena_active(w.ar_start, w.ar_period, w.ar_cycle, ar, week):
+        return True
+    return s.a_phase[a] == DECISION and arena_decides(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from, ar, week)
+
+
+@njit(cache=True, inline="always")
+def allocate_effort(w, s, p, week):
+    """Each state actor splits its cross-sector capacity over its assignments and the parallel plans.
+
+    Weight 1 for an assignment in the actor's own letter, ``weak_priority`` if not
+    (seed 002 §Forankring), times ``adhoc_weight`` for ad-hoc letters (004 §4.4),
+    times the share a collective owner leaves (000 model 3); ~30 parallel plans take
+    their share of attention (004 §3.2.2).
+    """
+    kind, capacity = w.kind, w.capacity
+    status, works, letter, adhoc, effort = s.a_status, s.a_works, s.a_letter, s.a_adhoc, s.a_effort
+    first, n_issued = s.counters[FIRST_OPEN], s.counters[N_ISSUED]
+    total = np.zeros(w.n_state)
+    for a in range(first, n_issued):
+        if status[a] != OPEN:
+            continue
+        ownership = principals_share(s.a_principals[a], p.responsibility_diffusion)
+        for i in range(w.n_state):
+            weight = 0.0
+            if works[a, i]:
+                weight = 1.0 if (letter[a, i] or kind[i] == MINISTRY) else p.weak_priority
+                if adhoc[a]:
+                    weight *= p.adhoc_weight
+                weight *= ownership
+            effort[a, i] = weight
+            total[i] += weight
+    background = p.parallel_plans * p.plan_weight
+    for a in range(first, n_issued):
+        if status[a] != OPEN:
+            continue
+        for i in range(w.n_state):
+            if effort[a, i] > 0.0:
+                effort[a, i] = capacity[i] * effort[a, i] / (total[i] + background)
+
+
+@njit(cache=True, inline="always")
+def work_on_assignments(w, s, p, week, open_in_arena):
+    """Progress every open assignment; record joint work, the knowledge it carries, and where effort went.
+
+    Effort counts as useful work in proportion to the actor's relevance to the field,
+    at an efficiency that rises with the staircase step between the lead and the other
+    workers and falls with the number of actors to coordinate.  Co-workers meet the
+    best knowledge among them.
+    """
+    kind, relevance, pair_id, owner = w.kind, w.relevance, w.pair_id, w.owner
+    status, works, lead_of, letter, effort_of = s.a_status, s.a_works, s.a_lead, s.a_letter, s.a_effort
+    level, interaction, mandate_link, ring = s.level, s.interaction, s.mandate_link, s.ring
+    knowledge, reach = s.knowledge, s.reach
+    slot = week % WEEKS_PER_YEAR
+    workers = np.empty(w.n_state, np.int64)
+    for a in range(s.counters[FIRST_OPEN], s.counters[N_ISSUED]):
+        if status[a] != OPEN:
+            continue
+        lead = lead_of[a]
+        n_workers = 0
+        for i in range(w.n_state):
+            if works[a, i]:
+                workers[n_workers] = i
+                n_workers += 1
+        level_sum = 0.0
+        effort = 0.0
+        useful = 0.0
+        held = 0.0
+        participant_effort = 0.0
+        best = 0.0
+        for x in range(n_workers):
+            i = workers[x]
+            e = effort_of[a, i]
+            effort += e
+            useful += e * relevance[i]
+            held += e * knowledge[i]
+            best = max(best, knowledge[i])
+            if owner[i] >= 0:
+                ring[R_SECTOR + owner[i], slot] += e
+            if i != lead:
+                level_sum += level[pair_id[lead, i]]
+                if kind[i] == DIRECTORATE:
+                    participant_effort += e
+            for y in range(x + 1, n_workers):
+                j = workers[y]
+                q = pair_id[i, j]
+                interaction[q] += min(e, effort_of[a, j])
+                if letter[a, i] and letter[a, j]:
+                    mandate_link[q] = True
+        if n_workers > 1:
+            for x in range(n_workers):
+                reach[workers[x]] = max(reach[workers[x]], best)
+        step = level_sum / (n_workers - 1) if n_workers > 1 else float(TOP_STEP)
+        s.a_level[a] = step
+        ar = s.a_arena[a]
+        ring[R_EFFORT, slot] += effort
+        ring[R_USE, slot] += effort
+        ring[R_WORK, slot] += effort
+        ring[R_WORK_KNOWLEDGE, slot] += held
+        if not steered_by_new(w, s, a, week):
+            ring[R_USE_EXISTING, slot] += effort
+        ring[R_PARTICIPANT, slot] += participant_effort
+        if ar >= 0 and arena_active(w.ar_start, w.ar_period, w.ar_cycle, ar, week):
+            useful += w.ar_secretariat[ar] / open_in_arena[ar]
+        gained = joint_progress(p, useful, step, n_workers)
+        s.a_progress[a] += gained
+        if s.a_phase[a] == OPERATION:
+            ring[R_DELIVERY, slot] += gained
+        s.a_required[a] = phase_work(p, s.a_phase[a], n_workers)

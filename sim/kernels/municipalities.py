@@ -1,0 +1,101 @@
+"""Municipalities: reached by delivery work via the regional offices, taking up, coordinating locally.
+
+Seed 004 §4 and figure 3 (the state reaches step 3, agreement-based, with
+autonomous municipalities), §4.7 (Statsforvalteren and KoRus as regional links),
+002 §5.4 (outreach, RER, state support, programme financing).  A reference group
+with municipalities reaches only the municipalities that sit in it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .. import rng
+from ..rng import uniform_nb as U
+from ..state import FIRST_OPEN, GRANT, N_ISSUED, OPEN, OPERATION, R_DELIVERY, TOP_STEP, WEEKS_PER_YEAR
+from .arenas import arena_in_use, arena_meets
+from .staircase import staircase_step
+
+
+@njit(cache=True, inline="always")
+def regional_chain(p, level):
+    """Strength of a regional office's link to municipalities at ``level`` with the lead agency."""
+    return p.regional_chain_floor + (1.0 - p.regional_chain_floor) * level / TOP_STEP
+
+
+@njit(cache=True, inline="always")
+def local_gain(p, pooled, channel):
+    """Local coordination progress from one take-up: pooled financing, a sector grant, or guidance/measure."""
+    if pooled:
+        return p.local_gain_pooled
+    if channel == GRANT:
+        return p.local_gain_sector
+    return p.local_gain_guidance
+
+
+@njit(cache=True, inline="always")
+def serve_municipalities(w, s, p, week):
+    """State signals reach municipalities via Statsforvalteren; they take up and coordinate locally."""
+    number_of, sf_of, korus_of, capacity, adequacy = (w.mu_number, w.mu_statsforvalter, w.mu_korus, w.mu_capacity,
+                                                      w.mu_rer_adequacy)
+    start, period, cycle, every = w.ar_start, w.ar_period, w.ar_cycle, w.ar_meet_every
+    pair_id, lead_agency, key, knowledge = w.pair_id, w.lead_agency, w.key, s.knowledge
+    status, phase, pooled, channel, lead_of = s.a_status, s.a_phase, s.a_pooled, s.a_channel, s.a_lead
+    level, m_level, m_progress, m_idle = s.level, s.m_level, s.m_progress, s.m_idle
+    local_level, local_progress, last_uptake, uptakes, outreach = (s.local_level, s.local_progress, s.last_uptake,
+                                                                    s.uptakes, s.outreach)
+    first, n_issued = s.counters[FIRST_OPEN], s.counters[N_ISSUED]
+    n_op = 0
+    for a in range(first, n_issued):
+        if status[a] == OPEN and phase[a] == OPERATION:
+            n_op += 1
+    operating = np.empty(n_op, np.int64)
+    n = 0
+    for a in range(first, n_issued):
+        if status[a] == OPEN and phase[a] == OPERATION:
+            operating[n] = a
+            n += 1
+    n_mun = len(number_of)
+    represented = np.zeros(n_mun, np.bool_)
+    consulted = np.zeros(n_mun, np.bool_)
+    for a in range(len(start)):
+        if arena_in_use(start, period, cycle, s.meetings, a, week):
+            meets = arena_meets(start, period, cycle, every, a, week)
+            for k in range(n_mun):
+                if w.ar_municipalities[a, k]:
+                    represented[k] = True
+                    consulted[k] = consulted[k] or meets
+    state_knowledge = knowledge[lead_agency]
+    delivery = s.ring[R_DELIVERY, week % WEEKS_PER_YEAR]  # municipalities are reached by delivery work done
+    signal = p.reach_rate * delivery * (1.0 + (p.state_support_gain if w.state_support else 0.0))
+    for k in range(n_mun):
+        number = number_of[k]
+        sigma = signal * regional_chain(p, level[pair_id[sf_of[k], lead_agency]])
+        reached = n_op > 0 and U(key, week, rng.REACH, number) < sigma / (1.0 + sigma)
+        if reached:
+            pick = int(U(key, week, rng.PICK_ASSIGNMENT, number) * n_op)
+            a = operating[min(pick, n_op - 1)]
+            take_up = capacity[k] * (1.0 + (p.outreach_gain if outreach[k] else 0.0))
+            take_up *= 1.0 + (p.rer_gain * adequacy[k] if w.rer_contact_point else 0.0)
+            take_up *= p.knowledge_take_up_floor + (1.0 - p.knowledge_take_up_floor) * knowledge[lead_of[a]]
+            take_up *= p.relation_take_up_floor + (1.0 - p.relation_take_up_floor) * m_level[k] / p.municipal_cap
+            if U(key, week, rng.TAKE_UP, number) < take_up:
+                local_progress[k] += local_gain(p, pooled[a], channel[a])
+                last_uptake[k] = week
+                uptakes[k] += 1
+                if local_level[k] < TOP_STEP and local_progress[k] >= p.local_threshold * (local_level[k] + 1):
+                    local_level[k] += 1
+                    local_progress[k] = 0.0
+        agreement = w.state_support or represented[k]  # seed 004 figure 3: agreement-based step 3
+        contact = p.contact_interaction if (reached or consulted[k]) else 0.0
+        staircase_step(m_level, m_progress, m_idle, k, contact, p.municipal_cap, 0, agreement, agreement,
+                       state_knowledge, p, key, week, rng.MUNICIPAL_EROSION, number)
+        if week - last_uptake[k] > WEEKS_PER_YEAR and local_level[k] > 0:
+            if U(key, week, rng.LOCAL_EROSION, number) < p.local_erosion_hazard:
+                local_level[k] -= 1
+                local_progress[k] = 0.0
+        if w.outreach_support and not outreach[k]:
+            korus = regional_chain(p, level[pair_id[korus_of[k], lead_agency]])
+            if U(key, week, rng.OUTREACH_ADOPT, number) < p.outreach_adoption / WEEKS_PER_YEAR * korus:
+                outreach[k] = True
