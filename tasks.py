@@ -49,7 +49,11 @@ def run(cmd: list[str]) -> None:
 def main() -> None:
     sim = str(BIN / "sim")
     tasks: dict[str, list[list[str]]] = {  # each task: commands run in order, stopping at the first failure
-        "compare": [[sim, "batch", "scenarios/compare_models.toml", "--report", "--resume"]],
+        # both readings of model 3's premise: no change of mandate (the report's), and one in week 104
+        "compare": [[sim, "batch", "scenarios/compare_models.toml", "--report", "--resume"],
+                    [sim, "batch", "scenarios/compare_models_mandate_change.toml", "--report", "--resume"],
+                    [sim, "compare-report", "results/compare_models",
+                     "--mandate-change", "results/compare_models_mandate_change"]],
         "test": [[str(BIN / "python"), "-m", "pytest"]],
         # a fresh batch every time: resuming an older results folder would reuse runs made by older code
         "reference": [[sim, "batch", "scenarios/compare_models.toml", "--out", str(FRESH), "--quiet"],

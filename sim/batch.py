@@ -98,7 +98,8 @@ def execute(specs: list[RunSpec], scenario: Scenario) -> tuple[list[dict], list[
         try:
             params = {**scenario.parameters, **dict(spec.parameters)}
             steps = run_one(spec.structure, spec.measures, weeks=scenario.weeks, seed=spec.seed,
-                            engine=scenario.engine, municipalities=scenario.municipalities, **params)
+                            engine=scenario.engine, municipalities=scenario.municipalities,
+                            mandate_change_week=scenario.mandate_change, **params)
         except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
             failures.append({**_identity_row(spec), "status": "failed", "error": f"{type(exc).__name__}: {exc}",
                              "traceback": traceback.format_exc()})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -116,20 +117,29 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare_report(args: argparse.Namespace) -> int:
+    folders = [Path(args.folder), *([Path(args.mandate_change)] if args.mandate_change else [])]
+    for k, folder in enumerate(folders):
+        if k:
+            print("\n" + "=" * 78 + "\n")
+        _compare_one(folder, args.measures, args.save if k == 0 else None)
+    return 0
+
+
+def _compare_one(folder: Path, measures: str, save: str | None) -> None:
+    """Print one batch's verdicts and orderings beside the report's, headed by its premise about the mandate."""
     from .validation import MODELS, NotComparable, ordering_table, side_by_side, write_reference
 
-    folder = Path(args.folder)
     runs = _finished_runs(folder)
     try:
-        table = side_by_side(runs, args.measures)
+        table = side_by_side(runs, measures)
     except NotComparable as exc:
         raise NotComparable(f"{folder}: {exc}") from exc
-    orderings = ordering_table(runs, args.measures)
-    data = runs[runs["measures"] == args.measures]
+    orderings = ordering_table(runs, measures)
+    data = runs[runs["measures"] == measures]
     counts = ", ".join(f"{m} {int((data['structure'] == m).sum())}" for m in MODELS)
-    label = f"measures {args.measures!r}" if args.measures else "no measures"
+    label = f"measures {measures!r}" if measures else "no measures"
     mark = "✓" if _encodable("✓") else "*"
-    print(f"{folder}\n{label}; runs per model: {counts}\n")
+    print(f"{folder}\n{_premise(folder)}\n{label}; runs per model: {counts}\n")
     print(f"Verdicts, simulated / report ({mark} = agrees):")
     cells = [[row["criterion"], *(f"{row[f'{m}_simulated']} / {row[f'{m}_report']}"
                                   f"{' ' + mark if row[f'{m}_agrees'] else ''}" for m in MODELS)]
@@ -141,13 +151,23 @@ def _compare_report(args: argparse.Namespace) -> int:
                    f"[{r.ci95_low:.3f}, {r.ci95_high:.3f}]", "yes" if r.reproduced else "no"]
                   for r in orderings.itertuples(index=False)],
                  right=(2,))
-    if args.save:
-        written = write_reference(runs, args.save, args.measures)
-        print(f"\ntables -> {Path(args.save)}: {', '.join(p.name for p in written)}")
+    if save:
+        written = write_reference(runs, save, measures)
+        print(f"\ntables -> {Path(save)}: {', '.join(p.name for p in written)}")
     agree = sum(int(table[f"{m}_agrees"].sum()) for m in MODELS)
     print(f"\n{int(orderings['reproduced'].sum())} of {len(orderings)} orderings reproduced; "
           f"{agree} of {len(table) * len(MODELS)} cells agree")
-    return 0
+
+
+def _premise(folder: Path) -> str:
+    """The batch's premise about model 3's change of mandate, read from its manifest."""
+    try:
+        week = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["scenario"]["mandate_change_week"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "premise about a change of mandate: unknown (no readable manifest)"
+    if week == "never":
+        return "premise: no change of mandate (KUBU and the agencies' collaboration stay coordination structures)"
+    return f"premise: a change of mandate in week {week} (KUBU and the agencies' collaboration may issue and decide)"
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -271,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("folder", help="output folder of a finished `sim batch` with model1, model2 and model3")
     compare.add_argument("--measures", default="", metavar="M",
                          help="measure set, comma-separated as in runs.parquet (default: '', no measures)")
+    compare.add_argument("--mandate-change", default=None, metavar="FOLDER",
+                         help="a second batch, the same models with a change of mandate, shown after the first")
     compare.add_argument("--save", default=None, metavar="FOLDER",
                          help="also write summary.csv, verdicts.csv and orderings.csv there")
     compare.set_defaults(func=_compare_report)

@@ -12,10 +12,11 @@ from .model import CoordinationModel
 
 def run_one(structure: str, measures: tuple[str, ...] | list[str] = (), *, weeks: int = 520, seed: int = 0,
             engine: str = "numba", municipalities: str | os.PathLike[str] | pd.DataFrame = "norway",
-            **parameters: float) -> pd.DataFrame:
+            mandate_change_week: int | None = None, **parameters: float) -> pd.DataFrame:
     """Simulate ``weeks`` weeks and return the metrics, one row per week (week 0 = the start)."""
     model = CoordinationModel(structure=structure, measures=tuple(measures), engine=engine,
-                              municipalities=municipalities, rng=seed, **parameters)
+                              municipalities=municipalities, mandate_change_week=mandate_change_week, rng=seed,
+                              **parameters)
     model.run_weeks(weeks)
     steps = model.datacollector.get_model_vars_dataframe()
     steps.insert(0, "week", range(len(steps)))

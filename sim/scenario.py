@@ -118,6 +118,7 @@ class Scenario(_Strict):
     engine: Literal["numba", "python"] = "numba"
     municipalities: str = "norway"
     parameters: dict[str, Number] = {}
+    mandate_change_week: StrictInt | Literal["never"] = "never"
     design: Design = Design()
     output: str = ""
 
@@ -150,6 +151,18 @@ class Scenario(_Strict):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"replications must be a whole number >= 1 or an adaptive rule table, got {v!r}")
         return v
+
+    @field_validator("mandate_change_week")
+    @classmethod
+    def _a_week(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and not 0 <= v <= 5200:
+            raise ValueError(f"mandate_change_week must be \"never\" or a week in [0, 5200], got {v!r}")
+        return v
+
+    @property
+    def mandate_change(self) -> int | None:
+        """The premise about a change of mandate as the model takes it: a week, or ``None`` for none."""
+        return None if self.mandate_change_week == "never" else self.mandate_change_week
 
     @field_validator("parameters")
     @classmethod
