@@ -54,7 +54,8 @@ def _run(args: argparse.Namespace) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     structure, measures = scenario.structures[0], scenario.measures[0]
     steps = run_one(structure, measures, weeks=scenario.weeks, seed=seed, engine=scenario.engine,
-                    municipalities=scenario.municipalities, **scenario.parameters)
+                    municipalities=scenario.municipalities, mandate_change_week=scenario.mandate_change,
+                    **scenario.parameters)
     steps.insert(1, "structure", structure)
     steps.insert(2, "measures", ",".join(measures))
     steps.insert(3, "seed", seed)
