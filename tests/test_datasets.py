@@ -237,3 +237,16 @@ def test_shuffling_rows_gives_same_per_number_results(order: list[int]) -> None:
     shuffled = load_municipalities(RAW.iloc[order].reset_index(drop=True))
     assert shuffled["number"].tolist() == RAW["number"].astype(int).iloc[order].tolist()
     pd.testing.assert_frame_equal(shuffled.set_index("number").sort_index(), DEFAULT.set_index("number").sort_index())
+
+
+def test_todays_arenas_have_the_members_the_actor_data_records():
+    # KUBU and the agencies' collaboration are declared once as arenas of today (structures.toml [today]) and
+    # recorded as membership columns in the actor data (docs/DATA.md); the two must not drift apart
+    from sim.datasets import load_actors
+    from sim.structures import catalogue
+
+    actors = load_actors()
+    today = {a.name: set(a.members) for a in catalogue().today.arenas}
+    assert today["KUBU core group"] == set(actors.ministries.loc[actors.ministries["kubu_member"], "code"])
+    assert today["Agencies' collaboration (etatssamarbeidet)"] == set(
+        actors.directorates.loc[actors.directorates["etatssamarbeid"], "code"])
