@@ -36,15 +36,17 @@ class ViewModel(CoordinationModel):
 
     ``ViewModel(structure="model2", seed=7, outreach=True)`` is
     ``CoordinationModel(structure="model2", measures=("outreach",), seed=7, horizon_weeks=520)``.
-    Keywords that are not measures go to :class:`~sim.model.CoordinationModel` unchanged.
+    ``mandate_change`` is the select's text: ``"never"`` or a week. Keywords that are not
+    measures go to :class:`~sim.model.CoordinationModel` unchanged.
     """
 
     def __init__(self, structure: str = "baseline", seed: int | None = DEFAULT_SEED,
-                 horizon_weeks: int | None = DEFAULT_WEEKS, **kwargs: Any) -> None:
+                 horizon_weeks: int | None = DEFAULT_WEEKS, mandate_change: str = "never", **kwargs: Any) -> None:
         switches = {name: bool(kwargs.pop(name, False)) for name in MEASURES}
         measures = tuple(name for name, on in switches.items() if on)
         self.seed = None if seed is None else int(seed)
-        super().__init__(structure=structure, measures=measures, seed=self.seed,
+        week = None if str(mandate_change) == "never" else int(mandate_change)
+        super().__init__(structure=structure, measures=measures, seed=self.seed, mandate_change_week=week,
                          horizon_weeks=None if horizon_weeks is None else int(horizon_weeks), **kwargs)
 
 
@@ -54,6 +56,8 @@ MODEL_PARAMS: dict[str, Any] = {
     "seed": {"type": "SliderInt", "value": DEFAULT_SEED, "min": 0, "max": 999, "step": 1, "label": "seed"},
     "horizon_weeks": {"type": "SliderInt", "value": DEFAULT_WEEKS, "min": 52, "max": 1040, "step": 52,
                       "label": "weeks to run"},
+    "mandate_change": {"type": "Select", "value": "never", "values": ["never", "52", "104", "156", "260"],
+                       "label": "change of mandate (week)"},
     **{name: {"type": "Checkbox", "value": False, "label": name.replace("_", " ")} for name in MEASURES},
 }
 

@@ -50,7 +50,7 @@ def test_view_model_has_one_switch_per_measure_and_builds_the_same_model():
     from sim.viz import MEASURES, MODEL_PARAMS, ViewModel
 
     assert MEASURES == tuple(catalogue().measures)
-    assert set(MODEL_PARAMS) == {"structure", "seed", "horizon_weeks", *MEASURES}
+    assert set(MODEL_PARAMS) == {"structure", "seed", "horizon_weeks", "mandate_change", *MEASURES}
     assert MODEL_PARAMS["structure"]["values"] == list(catalogue().models)
     assert all(MODEL_PARAMS[m]["type"] == "Checkbox" and MODEL_PARAMS[m]["value"] is False for m in MEASURES)
     view = ViewModel(structure="model2", seed=7, outreach=True, state_support=True, digital_youth=False)
@@ -60,6 +60,8 @@ def test_view_model_has_one_switch_per_measure_and_builds_the_same_model():
     plain.run_weeks(20)
     assert view.criteria() == plain.criteria()
     assert np.array_equal(view.state.level, plain.state.level)
+    changed = ViewModel(structure="model3", seed=7, mandate_change="104")
+    assert changed.mandate_change_week == 104 and ViewModel(structure="model3").mandate_change_week is None
 
 
 def test_mesa_accepts_the_sidebar_parameters():
