@@ -7,6 +7,7 @@ a DataFrame; they are validated here, once, so the simulation core can trust the
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, fields
 from functools import cache
@@ -14,6 +15,8 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+
+from .checks import shown
 
 DATASETS: tuple[str, ...] = ("norway",)
 
@@ -27,6 +30,10 @@ RER_ALPHA = 1.1293
 SIZE_CLASS_BOUNDS: tuple[int, int] = (5_000, 20_000)
 
 NUMBER_RANGE: tuple[int, int] = (101, 9999)
+MAX_POPULATION = 100_000_000  # far above any municipality; keeps every sum of populations inside int64
+SEPARATORS: tuple[str, ...] = (",", ";", "\t")
+RER_POTS: tuple[str, ...] = ("national", "loaded")
+MAX_LABEL = 300  # characters of a file name quoted in a message
 
 # Canonical municipality column -> accepted header names (case-insensitive).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -46,6 +53,7 @@ class DataError(ValueError):
 
 
 def _fail(file: str, column: str | None, problem: str, allowed: str) -> DataError:
+    file = file if len(file) <= MAX_LABEL else file[:MAX_LABEL - 3] + "..."
     where = f"{file}: column '{column}'" if column else file
     return DataError(f"{where}: {problem}. Allowed: {allowed}.")
 
@@ -75,7 +83,7 @@ def _booleans(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
     values = frame[column].str.strip().str.lower()
     bad = ~values.isin(["true", "false"])
     if bad.any():
-        raise _fail(file, column, f"data row {_first(bad) + 1} holds {values[bad].iloc[0]!r}", "true, false")
+        raise _fail(file, column, f"data row {_first(bad) + 1} holds {shown(values[bad].iloc[0])}", "true, false")
     return values.eq("true")
 
 
@@ -133,14 +141,18 @@ def _allowed_counties() -> str:
     return ", ".join(f"{number:02d} {name}" for number, name in zip(table.index, table["county_name"]))
 
 
-def _integers(values: pd.Series, file: str, column: str, allowed: str) -> np.ndarray:
-    """Whole numbers from strings or numbers; the first bad row is named in the error."""
+def _integers(values: pd.Series, file: str, column: str, allowed: str, high: float = NUMBER_RANGE[1] * 10) -> np.ndarray:
+    """Whole numbers from strings or numbers up to ``high``; the first bad row is named in the error."""
     text = values.astype(str).str.strip()
-    numeric = pd.to_numeric(text, errors="coerce")
-    bad = numeric.isna() | (numeric != np.floor(numeric))
+    numeric = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = numeric.isna() | ~np.isfinite(numeric) | (numeric != np.floor(numeric))
     if bad.any():
         row = _first(bad)
-        raise _fail(file, column, f"data row {row + 1} holds {text.iloc[row]!r}, not an integer", allowed)
+        raise _fail(file, column, f"data row {row + 1} holds {shown(text.iloc[row])}, not an integer", allowed)
+    large = numeric.abs() > high
+    if large.any():
+        row = _first(large)
+        raise _fail(file, column, f"data row {row + 1} holds {shown(text.iloc[row])}, too large", allowed)
     return numeric.to_numpy(dtype="int64")
 
 
@@ -177,18 +189,24 @@ def _counties(frame: pd.DataFrame, numbers: np.ndarray, file: str) -> np.ndarray
     unknown = ~np.isin(counties, table.index)
     if unknown.any():
         row = _first(unknown)
-        problem = f"data row {row + 1} holds unknown county {text.iloc[row]!r}"
+        problem = f"data row {row + 1} holds unknown county {shown(text.iloc[row])}"
         raise _fail(file, "county", problem, "county numbers or names " + _allowed_counties())
     return counties
 
 
 def _enrich(
-    numbers: np.ndarray, names: list[str] | np.ndarray, counties: np.ndarray, population: np.ndarray, file: str
+    numbers: np.ndarray, names: list[str] | np.ndarray, counties: np.ndarray, population: np.ndarray, file: str,
+    key_total: float | None = None,
 ) -> pd.DataFrame:
-    """Add the regional offices, the SSB size class and the RER grant to checked rows."""
+    """Add the regional offices, the SSB size class and the RER grant to checked rows.
+
+    The grant is ``RER_TOTAL_NOK`` × population**RER_ALPHA / ``key_total``; without a
+    ``key_total`` the pot is shared over these rows.
+    """
     table = _county_table()
     weight = population.astype("float64") ** RER_ALPHA
-    if weight.sum() == 0:
+    total = weight.sum() if key_total is None else key_total
+    if total == 0:
         allowed = "at least one municipality with inhabitants"
         raise _fail(file, "population", "all populations are 0, so the RER grant cannot be shared", allowed)
     return pd.DataFrame(
@@ -200,7 +218,7 @@ def _enrich(
             "korus": table.loc[counties, "korus"].to_numpy(),
             "population": population.astype("int64"),
             "size_class": np.searchsorted(SIZE_CLASS_BOUNDS, population, side="right").astype("int64"),
-            "rer_funding_nok": RER_TOTAL_NOK * weight / weight.sum(),
+            "rer_funding_nok": RER_TOTAL_NOK * weight / total,
         }
     )
 
@@ -211,27 +229,45 @@ def _read_source(source: str | os.PathLike[str] | pd.DataFrame) -> tuple[pd.Data
         return source.copy(), "<DataFrame>"
     if isinstance(source, str) and source in DATASETS:
         return _read_shipped("municipalities.csv"), f"municipalities.csv (dataset {source!r})"
+    if not isinstance(source, str | os.PathLike):
+        raise DataError(f"municipalities: expected a dataset name ({', '.join(DATASETS)}), a CSV path or a DataFrame, "
+                        f"got {shown(source)}.")
     file = os.fspath(source)
     if not os.path.isfile(file):
-        raise _fail(file, None, "no such file", f"a CSV path or a dataset name: {', '.join(DATASETS)}")
-    try:  # sep=None sniffs comma, semicolon or tab, as SSB exports vary
-        frame = pd.read_csv(file, dtype=str, sep=None, engine="python", encoding="utf-8-sig", keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise _fail(file, None, "the file is empty", "a header line and one row per municipality") from None
+        raise _fail(file, None, "no such file of municipalities", f"a CSV path or a dataset name: {', '.join(DATASETS)}")
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
     except UnicodeDecodeError:
         raise _fail(file, None, "the file is not UTF-8 text", "UTF-8 (re-save the export as UTF-8)") from None
+    if not text.strip():
+        raise _fail(file, None, "the file is empty", "a header line and one row per municipality")
+    header = text.splitlines()[0]
+    separator = max(SEPARATORS, key=header.count)  # SSB exports use comma, semicolon or tab; one column: comma
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, sep=separator, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().rstrip(".")
+        raise _fail(file, None, f"rows do not match the header ({detail}; separator {separator!r})",
+                    "one value per header column on every row") from None
     return frame, file
 
 
-def load_municipalities(source: str | os.PathLike[str] | pd.DataFrame = "norway") -> pd.DataFrame:
+def load_municipalities(source: str | os.PathLike[str] | pd.DataFrame = "norway",
+                        rer_pot: str = "national") -> pd.DataFrame:
     """Municipalities with their regional offices, SSB size class and RER grant, in input order.
 
     ``source`` is a dataset name (``"norway"``: the shipped synthetic set, docs/DATA.md),
     a CSV path, or a DataFrame, with columns number, name, population and optionally
     county (header aliases in ``COLUMN_ALIASES``).  Without a county column the county
     is number // 100.  Any rule broken raises :class:`DataError`.  The RER grant
-    (``rer_funding_nok``) shares 100 MNOK over the rows given, by population**RER_ALPHA.
+    (``rer_funding_nok``, 002 §RER: 100 MNOK by the social-assistance key, modelled as
+    population**RER_ALPHA) is shared by the national key (``rer_pot="national"``: a
+    regional subset gets what its municipalities get in the whole country, the key's
+    total taken from the shipped national set) or over the rows loaded (``"loaded"``).
     """
+    if rer_pot not in RER_POTS:
+        raise DataError(f"rer_pot must be one of {', '.join(RER_POTS)}, got {shown(rer_pot)}.")
     frame, file = _read_source(source)
     frame = _canonical_columns(frame, file)
     if frame.empty:
@@ -245,16 +281,26 @@ def load_municipalities(source: str | os.PathLike[str] | pd.DataFrame = "norway"
     values, counts = np.unique(numbers, return_counts=True)
     if (counts > 1).any():
         raise _fail(file, "number", f"duplicate municipality numbers {values[counts > 1].tolist()}", "each number once")
-    population = _integers(frame["population"], file, "population", "integers >= 0")
+    allowed = f"integers 0..{MAX_POPULATION:,}"
+    population = _integers(frame["population"], file, "population", allowed, high=MAX_POPULATION)
     if (population < 0).any():
         row = _first(population < 0)
         problem = f"data row {row + 1} (number {numbers[row]}) holds {population[row]}, negative"
-        raise _fail(file, "population", problem, "integers >= 0")
+        raise _fail(file, "population", problem, allowed)
     names = frame["name"].astype(str).str.strip()
     if names.eq("").any():
         row = _first(names.eq(""))
         raise _fail(file, "name", f"data row {row + 1} (number {numbers[row]}) is empty", "a non-empty name")
-    return _enrich(numbers, names.to_numpy(), _counties(frame, numbers, file), population, file)
+    key_total = _national_key_total() if rer_pot == "national" else None
+    return _enrich(numbers, names.to_numpy(), _counties(frame, numbers, file), population, file, key_total)
+
+
+@cache
+def _national_key_total() -> float:
+    """Σ population**RER_ALPHA over the shipped national set: the denominator of the national RER key."""
+    population = _integers(_read_shipped("municipalities.csv")["population"], "municipalities.csv", "population",
+                           "integers", high=MAX_POPULATION)
+    return float((population.astype("float64") ** RER_ALPHA).sum())
 
 
 def load_actors(name: str = "norway") -> Actors:
@@ -263,7 +309,7 @@ def load_actors(name: str = "norway") -> Actors:
     The shipped files are parsed once per process; each call returns fresh copies.
     """
     if name not in DATASETS:
-        raise DataError(f"load_actors: argument 'name': unknown dataset {name!r}. Allowed: {', '.join(DATASETS)}.")
+        raise DataError(f"load_actors: argument 'name': unknown dataset {shown(name)}. Allowed: {', '.join(DATASETS)}.")
     parsed = _parsed_actors(name)
     return Actors(**{f.name: getattr(parsed, f.name).copy() for f in fields(Actors)})
 

@@ -13,9 +13,10 @@ import pandas as pd
 from . import agents as ag
 from . import rng as counter_rng
 from .core import advance_week, advance_weeks
-from .datasets import Actors, load_actors, load_municipalities, synthetic_municipalities
+from .datasets import RER_POTS, Actors, load_actors, load_municipalities, synthetic_municipalities
 from .kernels.observation import measure
 from .metrics import CRITERIA, METRICS, SECTORS
+from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
 from .parameters import validate
 from .state import PHASES, STATUSES, grow, initial_state, max_new_assignments
 from .structures import CHANNELS, OrganisationModel, check_measures, check_structure
@@ -75,6 +76,9 @@ class CoordinationModel(mesa.Model):
         mandate_change_week: the scenario's premise about a change of mandate (seed 000 model 3):
             the week from which arenas whose decision rights wait for it hold them; ``None``
             (the default, the report's premise) means no change.
+        rer_pot: how a municipality file shares the national 100 MNOK RER grant (002 §RER):
+            ``"national"`` by the national key (a regional subset keeps its national amounts),
+            ``"loaded"`` over the rows loaded.
         seed, rng: passed to :class:`mesa.Model`; all randomness derives from them.
         **parameters: behavioural parameters of :data:`sim.parameters.PARAMETERS`.
     """
@@ -89,26 +93,30 @@ class CoordinationModel(mesa.Model):
         n_municipalities: int | None = None,
         horizon_weeks: int | None = None,
         mandate_change_week: int | None = None,
+        rer_pot: str = "national",
         seed: int | None = None,
         rng: Any = None,
         **parameters: float,
     ) -> None:
+        seed = _seed("seed", seed)
+        if not isinstance(rng, np.random.Generator | np.random.SeedSequence | np.random.BitGenerator):
+            rng = _seed("rng", rng)
         super().__init__(seed=seed, rng=rng)
         organisation = check_structure(structure)
         self.measures = check_measures(measures)
         if engine not in ENGINES:
-            raise ValueError(f"engine {engine!r} is not known. Allowed: {', '.join(ENGINES)}.")
-        if horizon_weeks is not None and (not isinstance(horizon_weeks, int) or horizon_weeks < 1):
-            raise ValueError(f"horizon_weeks must be a positive whole number of weeks or None, got {horizon_weeks!r}.")
-        if mandate_change_week is not None and (isinstance(mandate_change_week, bool)
-                                                or not isinstance(mandate_change_week, int) or mandate_change_week < 0):
-            raise ValueError(f"mandate_change_week must be a week >= 0 or None (no change), got {mandate_change_week!r}.")
+            raise ValueError(f"engine {shown(engine)} is not known. Allowed: {', '.join(ENGINES)}.")
+        if horizon_weeks is not None:
+            horizon_weeks = whole_number(horizon_weeks, "horizon_weeks", 1, also=", or None")
+        if mandate_change_week is not None:
+            mandate_change_week = whole_number(mandate_change_week, "mandate_change_week", 0, MAX_WEEKS,
+                                               also=", or None (no change)")
         self.mandate_change_week = mandate_change_week
         self.params = validate(parameters)
         self.structure = structure if isinstance(structure, str) else organisation.title
         self.engine = engine
         self.horizon_weeks = horizon_weeks
-        self.actors = _actors(municipalities, n_municipalities)
+        self.actors = _actors(municipalities, n_municipalities, rer_pot)
         key = counter_rng.key_from_seed(int(self.rng.integers(0, 2**63 - 1)))
         self.world = build_world(self.actors, structure, self.measures, self.params, key, mandate_change_week)
         self.state = initial_state(self.world, self.params, len(METRICS))
@@ -179,6 +187,7 @@ class CoordinationModel(mesa.Model):
 
         The numba engine does it in one kernel call; ``horizon_weeks`` is honoured.
         """
+        weeks = whole_number(weeks, "run_weeks: weeks", 0, MAX_WEEKS)
         if self.horizon_weeks is not None:
             weeks = min(weeks, self.horizon_weeks - self.steps)
         if weeks <= 0:
@@ -237,16 +246,26 @@ class CoordinationModel(mesa.Model):
         })
 
 
-def _actors(municipalities: str | os.PathLike[str] | pd.DataFrame, n_municipalities: int | None) -> Actors:
+def _seed(what: str, value: Any) -> int | None:
+    """A seed: None or a whole number in [0, 2**63 - 1] (numpy ints included), as a Python int."""
+    if value is None:
+        return None
+    return whole_number(value, what, 0, MAX_SEED, also=", or None" + (", or a numpy Generator" if what == "rng" else ""))
+
+
+def _actors(municipalities: str | os.PathLike[str] | pd.DataFrame, n_municipalities: int | None,
+            rer_pot: str) -> Actors:
     base = load_actors()
+    if rer_pot not in RER_POTS:
+        raise ValueError(f"rer_pot must be one of {', '.join(RER_POTS)}, got {shown(rer_pot)}.")
+    if not isinstance(municipalities, str | os.PathLike | pd.DataFrame):
+        raise ValueError(f"municipalities must be \"norway\", a CSV path or a DataFrame, got {shown(municipalities)}.")
     if n_municipalities is not None:
-        if isinstance(n_municipalities, bool) or not isinstance(n_municipalities, int) or n_municipalities < 1:
-            raise ValueError(f"n_municipalities must be a whole number >= 1 or None, got {n_municipalities!r}.")
-        table = synthetic_municipalities(n_municipalities)
+        table = synthetic_municipalities(whole_number(n_municipalities, "n_municipalities", 1, 10**6, also=", or None"))
     elif isinstance(municipalities, str) and municipalities == "norway":
         return base
     else:
-        table = load_municipalities(municipalities)
+        table = load_municipalities(municipalities, rer_pot)
     return Actors(base.ministries, base.directorates, base.regional_offices, table)
 
 

@@ -11,8 +11,11 @@ say "assumption".
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from .checks import is_number, shown
 
 WEEKS_PER_YEAR = 52  # the simulation's calendar: one step is a week; rates "per year" divide by this
 
@@ -215,16 +218,19 @@ def validate(values: dict[str, Any]) -> Params:
     """
     for name in values:
         if name not in BY_NAME:
-            raise ValueError(f"unknown parameter {name!r}.{suggest(name, BY_NAME)} "
+            raise ValueError(f"unknown parameter {shown(name)}.{suggest(str(name), BY_NAME)} "
                              f"Allowed: {', '.join(sorted(BY_NAME))}.")
     out = {}
     for p in PARAMETERS:
         v = values.get(p.name, p.default)
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ValueError(f"parameter {p.name!r} must be a number, got {v!r}.")
+        kind = "a whole number" if p.integer else "a number"
+        if not is_number(v) or not math.isfinite(float(v)):
+            raise ValueError(f"parameter {p.name!r} must be {kind} in [{p.low:g}, {p.high:g}] ({p.unit}), "
+                             f"got {shown(v)}.")
         if p.integer and float(v) != int(v):
-            raise ValueError(f"parameter {p.name!r} must be a whole number in [{p.low:g}, {p.high:g}], got {v!r}.")
-        if not p.low <= v <= p.high:
-            raise ValueError(f"parameter {p.name!r} = {v!r} is out of range: allowed [{p.low:g}, {p.high:g}] ({p.unit}).")
+            raise ValueError(f"parameter {p.name!r} must be a whole number in [{p.low:g}, {p.high:g}], got {shown(v)}.")
+        if not p.low <= float(v) <= p.high:
+            raise ValueError(f"parameter {p.name!r} = {shown(v)} is out of range: allowed [{p.low:g}, {p.high:g}] "
+                             f"({p.unit}).")
         out[p.name] = int(v) if p.integer else float(v)
     return Params(**out)

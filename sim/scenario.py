@@ -8,6 +8,7 @@ reference with an example for each design is ``docs/SCENARIOS.md``.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import tomllib
 from pathlib import Path
@@ -19,11 +20,13 @@ from pydantic import (
     Field,
     StrictFloat,
     StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from .checks import MAX_COUNT, MAX_SEED, MAX_WEEKS, shown
 from .parameters import BY_NAME, validate
 from .structures import check_measures, check_structure
 
@@ -32,7 +35,18 @@ class ScenarioError(ValueError):
     """A scenario that cannot be run; the message names the file, field and what is allowed."""
 
 
-Number = StrictInt | StrictFloat  # TOML numbers only: no booleans, no numeric strings
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # a name, never a path: results/<name> stays under results/
+MAX_SAMPLES = 10**6  # design samples: far more than any design on one machine, small enough to plan at once
+MAX_RUNS = 10**7  # runs in one batch: planning holds one record per run in memory (about 1 KB each)
+
+
+def design_size(design: Design) -> int:
+    """How many points a design has (before repeated points are merged), without drawing them."""
+    k = len(design.ranges)
+    sizes = {"none": 1, "grid": math.prod(len(v) for v in design.values.values()),
+             "oat": 1 + sum(len(v) for v in design.values.values()),
+             "lhs": design.samples, "sobol": design.samples * (k + 2), "morris": design.samples * (k + 1)}
+    return sizes[design.kind]
 
 
 class _Strict(BaseModel):
@@ -42,10 +56,10 @@ class _Strict(BaseModel):
 class AdaptiveReplications(_Strict):
     """Add replications per design point until every criterion's 95 % CI is this narrow."""
 
-    until_ci_half_width: float = Field(gt=0, le=1)
-    min: int = Field(ge=2)
-    max: int = Field(ge=2)
-    batch: int = Field(default=10, ge=1)
+    until_ci_half_width: StrictFloat | StrictInt = Field(gt=0, le=1)
+    min: StrictInt = Field(ge=2, le=MAX_COUNT)
+    max: StrictInt = Field(ge=2, le=MAX_COUNT)
+    batch: StrictInt = Field(default=10, ge=1, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _ordered(self) -> AdaptiveReplications:
@@ -65,11 +79,11 @@ class Design(_Strict):
     """
 
     kind: Literal["none", "grid", "oat", "lhs", "sobol", "morris"] = "none"
-    values: dict[str, list[Number]] = {}
-    ranges: dict[str, Annotated[list[Number], Field(min_length=2, max_length=2)]] = {}
-    samples: int = Field(default=0, ge=0)
-    levels: int = Field(default=4, ge=2)
-    seed: int = Field(default=0, ge=0)
+    values: dict[str, list[Any]] = {}
+    ranges: dict[str, Annotated[list[Any], Field(min_length=2, max_length=2)]] = {}
+    samples: StrictInt = Field(default=0, ge=0, le=MAX_SAMPLES)
+    levels: StrictInt = Field(default=4, ge=2, le=100)
+    seed: StrictInt = Field(default=0, ge=0, le=MAX_SEED)
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -91,10 +105,10 @@ class Design(_Strict):
             for v in values:
                 _check_value(name, v)
         for name, (low, high) in self.ranges.items():
-            if not low < high:
-                raise ValueError(f"range for {name!r} must have low < high, got [{low}, {high}]")
             _check_value(name, low)
             _check_value(name, high)
+            if not low < high:
+                raise ValueError(f"range for {name!r} must have low < high, got [{shown(low)}, {shown(high)}]")
         return self
 
 
@@ -108,16 +122,17 @@ def _check_value(name: str, value: float) -> None:
 class Scenario(_Strict):
     """One scenario file."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
-    structures: list[str] = Field(min_length=1)
-    measures: list[list[str]] = [[]]
-    weeks: int = Field(ge=1, le=5200)
+    name: str = Field(min_length=1, max_length=100, pattern=NAME_PATTERN)
+    description: StrictStr = ""
+    structures: list[StrictStr] = Field(min_length=1)
+    measures: list[list[StrictStr]] = [[]]
+    weeks: StrictInt = Field(ge=1, le=MAX_WEEKS)
     replications: int | AdaptiveReplications = Field(default=1)
-    seed: int = Field(default=0, ge=0)
+    seed: StrictInt = Field(default=0, ge=0, le=MAX_SEED)
     engine: Literal["numba", "python"] = "numba"
-    municipalities: str = "norway"
-    parameters: dict[str, Number] = {}
+    municipalities: StrictStr = "norway"
+    rer_pot: Literal["national", "loaded"] = "national"
+    parameters: dict[str, Any] = {}
     mandate_change_week: StrictInt | Literal["never"] = "never"
     design: Design = Design()
     output: str = ""
@@ -148,8 +163,8 @@ class Scenario(_Strict):
                 where = ".".join(str(x) for x in err["loc"]) or "rule"
                 raise ValueError(f"adaptive rule field {where!r}: {err['msg'].removeprefix('Value error, ')}; "
                                  "fields: until_ci_half_width (0-1], min >= 2, max >= min, batch >= 1") from None
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"replications must be a whole number >= 1 or an adaptive rule table, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_COUNT:
+            raise ValueError(f"replications must be a whole number in [1, {MAX_COUNT}] or an adaptive rule table")
         return v
 
     @field_validator("mandate_change_week")
@@ -158,6 +173,16 @@ class Scenario(_Strict):
         if isinstance(v, int) and not 0 <= v <= 5200:
             raise ValueError(f"mandate_change_week must be \"never\" or a week in [0, 5200], got {v!r}")
         return v
+
+    @model_validator(mode="after")
+    def _plannable(self) -> Scenario:
+        """Refuse, before anything is written, a batch too large to plan on one machine."""
+        reps = self.replications if isinstance(self.replications, int) else self.replications.max
+        runs = len(self.structures) * len(self.measures) * design_size(self.design) * reps
+        if runs > MAX_RUNS:
+            raise ValueError(f"the batch would have {runs:,} runs (structures x measure sets x design points x "
+                             f"replications); at most {MAX_RUNS:,} can be planned: split it into several scenarios")
+        return self
 
     @property
     def mandate_change(self) -> int | None:
@@ -176,8 +201,26 @@ class Scenario(_Strict):
         return Path(self.output or f"results/{self.name}")
 
 
+# what each typed field allows, in words, for messages about a value of the wrong type
+ALLOWED: dict[str, str] = {
+    "name": "a name of letters, digits, '_', '.' and '-', starting with a letter or digit (not a path)",
+    "weeks": f"a whole number in [1, {MAX_WEEKS}]",
+    "seed": f"a whole number in [0, {MAX_SEED}]",
+    "mandate_change_week": f"\"never\" or a whole number (a week) in [0, {MAX_WEEKS}]",
+    "design.samples": f"a whole number in [0, {MAX_SAMPLES}]",
+    "design.levels": "a whole number in [2, 100]",
+    "design.seed": f"a whole number in [0, {MAX_SEED}]",
+    "replications.min": f"a whole number in [2, {MAX_COUNT}]",
+    "replications.max": f"a whole number in [2, {MAX_COUNT}]",
+    "replications.batch": f"a whole number in [1, {MAX_COUNT}]",
+}
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "AdaptiveReplications"})
+
+
 def _location(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(x) for x in loc if not str(x).startswith(("function-after", "function-before")))
+    """The field's dotted name, without pydantic's tags for union members and validators."""
+    return ".".join(str(x) for x in loc
+                    if str(x) not in _TYPE_TAGS and not str(x).startswith(("literal[", "function-", "constrained-")))
 
 
 def _explain(path: str, exc: ValidationError) -> str:
@@ -195,7 +238,11 @@ def _explain(path: str, exc: ValidationError) -> str:
     if err["type"] == "missing":
         return f"{path}: field {loc!r} is required."
     msg = err["msg"].removeprefix("Value error, ")
-    return f"{path}: field {loc!r}: {msg} (got {err.get('input')!r})."
+    allowed = f"; allowed: {ALLOWED[loc]}" if loc in ALLOWED else ""
+    if not loc:  # a rule on the scenario as a whole
+        return f"{path}: {msg.rstrip('.')}."
+    got = "" if ", got " in msg else f" (got {shown(err.get('input'))})"
+    return f"{path}: field {loc!r}: {msg.rstrip('.')}{allowed}{got}."
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -213,6 +260,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror}).") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: the scenario file is not UTF-8 text (byte {exc.start}); "
+                            "save it as UTF-8.") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .checks import shown
 from .parameters import suggest
 
 Channel = Literal["measure", "guidance", "grant"]
@@ -145,7 +146,7 @@ def check_structure(structure: str | OrganisationModel) -> OrganisationModel:
         return structure
     models = catalogue().models
     if not isinstance(structure, str) or structure not in models:
-        raise ValueError(f"structure {structure!r} is not an organisation model.{suggest(str(structure), models)} "
+        raise ValueError(f"structure {shown(structure)} is not an organisation model.{suggest(str(structure), models)} "
                          f"Allowed: {', '.join(models)}.")
     return models[structure]
 
@@ -155,9 +156,9 @@ def check_measures(measures: object) -> tuple[str, ...]:
     if isinstance(measures, str):
         measures = (measures,) if measures else ()
     if not isinstance(measures, list | tuple | set | frozenset):
-        raise ValueError(f"measures must be a list of measure names, got {measures!r}.")
+        raise ValueError(f"measures must be a list of measure names, got {shown(measures)}.")
     known = catalogue().measures
     for m in measures:
-        if m not in known:
-            raise ValueError(f"measures: {m!r} is not a measure.{suggest(str(m), known)} Allowed: {', '.join(known)}.")
+        if not isinstance(m, str) or m not in known:
+            raise ValueError(f"measures: {shown(m)} is not a measure.{suggest(str(m), known)} Allowed: {', '.join(known)}.")
     return tuple(sorted(set(measures)))

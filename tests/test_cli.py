@@ -40,7 +40,7 @@ def test_shipped_scenario_runs_through_the_console_script(tmp_path):
     ('name = "t"\nstructures = ["model9"]\nweeks = 4\n', ["structures", "model9", "baseline, model1"]),
     ('name = "t"\nstructures = ["model2"]\nmeasures = [["teleport"]]\nweeks = 4\n', ["measures", "teleport"]),
     ('name = "t"\nstructures = ["model2"]\nweeks = 0\n', ["weeks"]),
-    ('name = "t"\nstructures = ["model2"]\nweeks = 4\nreplications = 0\n', ["replications", ">= 1"]),
+    ('name = "t"\nstructures = ["model2"]\nweeks = 4\nreplications = 0\n', ["replications", "[1, "]),
     ('name = "t"\nstructures = ["model2"]\nweeks = 4\n[parameters]\nturnover_rate = 3.0\n',
      ["parameters", "turnover_rate", "[0, 1]"]),
     ('name = "t"\nstructures = ["model2"]\nweeks = 4\n[parameters]\nturnover_rate = "high"\n', ["turnover_rate"]),

@@ -154,7 +154,11 @@ def test_user_csv_round_trip(tmp_path: Path) -> None:
     assert frame["statsforvalter"].tolist() == ["SF-VL", "SF-OAOB", "SF-NRL"]
     assert frame["korus"].tolist() == ["KORUS-BERGEN", "KORUS-OSLO", "KORUS-NORD"]
     assert frame["size_class"].tolist() == [2, 2, 0]
-    assert frame["rer_funding_nok"].sum() == pytest.approx(100e6)
+    national = load_municipalities().set_index("name")["rer_funding_nok"]
+    assert frame["rer_funding_nok"].sum() < 100e6  # a subset keeps its national amounts (rer_pot="national")
+    assert frame.set_index("name").loc["Oslo", "rer_funding_nok"] == pytest.approx(18e6, rel=0.02)  # 700,000 here
+    assert national["Oslo"] == pytest.approx(18e6, rel=0.01)
+    assert load_municipalities(path, rer_pot="loaded")["rer_funding_nok"].sum() == pytest.approx(100e6)
     again = load_municipalities(write(tmp_path, frame[["number", "name", "county", "population"]].to_csv(index=False), "again.csv"))
     pd.testing.assert_frame_equal(again, frame)
 

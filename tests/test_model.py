@@ -112,7 +112,7 @@ def test_relabelling_municipalities_leaves_national_totals_unchanged(permutation
     (dict(structure="modell2"), ["Did you mean 'model2'"]),
     (dict(measures=("outreach", "teleport")), ["measures", "teleport", "identical_assignments"]),
     (dict(engine="cuda"), ["engine", "numba, python"]),
-    (dict(n_municipalities=-5), ["n_municipalities", ">= 1"]),
+    (dict(n_municipalities=-5), ["n_municipalities", "[1, 1000000]"]),
     (dict(n_municipalities=0), ["n_municipalities"]),
     (dict(turnover_rate=1.5), ["turnover_rate", "[0, 1]"]),
     (dict(annual_assignments=-1), ["annual_assignments", "out of range"]),
