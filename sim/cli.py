@@ -84,12 +84,9 @@ def _dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
         return
     from distributed import Client, LocalCluster
 
-    if address == "local":
-        from .batch.dask_plugin import DieWithParent
-
+    if address == "local":  # its worker processes watch their parent and end with it (tests/test_batch_signals.py)
         with LocalCluster(n_workers=workers or None, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
-            client.register_plugin(DieWithParent())  # our own cluster's workers must not outlive this process
             yield client
     else:
         with Client(address) as client:

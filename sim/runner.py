@@ -1,4 +1,4 @@
-"""Running one simulation to a result table (the unit every batch is made of), and the atomic writes results go through."""
+"""Running one simulation to a result table (the unit every batch is made of); the atomic writes results go through."""
 
 from __future__ import annotations
 
@@ -48,8 +48,10 @@ def write_atomic(path: Path, data: bytes) -> str:
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno is not None:  # name the file meant, not its temporary
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     return hashlib.sha256(data).hexdigest()
 

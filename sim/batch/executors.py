@@ -20,13 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing import get_context
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from typing import Any
 
 from ..scenario import Scenario
 from . import lock
-from .plan import RunSpec
 from .shutdown import Shutdown
+from .specs import RunSpec
 from .work import Outcome, execute, failed
 from .worker import serve
 
@@ -118,11 +118,10 @@ def local(tasks: list[list[RunSpec]], scenario: Scenario, workers: int, limit: f
                 if done is not None:
                     yield done
                 elif dead or worker.process.sentinel in ready:
-                    worker.end()
+                    worker.end()  # reaped, so its exit code says how it died
                     yield _recover(worker, pool, scenario, queue,
                                    f"WorkerDied: the worker process running it {_exit_reason(worker.process.exitcode)}")
                 elif worker.job and time.monotonic() - worker.job.since >= limit:
-                    worker.end()
                     yield _recover(worker, pool, scenario, queue, f"RunTimeLimit: the run took longer than the limit "
                                                                   f"of {limit:g} s; its worker process was killed")
         for worker in pool:  # stopped by a signal: what the workers had finished is still saved
@@ -149,7 +148,7 @@ def _respawn(worker: _Worker, pool: list[_Worker], scenario: Scenario) -> _Worke
 
 
 def _recover(worker: _Worker, pool: list[_Worker], scenario: Scenario, queue: deque, why: str) -> Outcome:
-    """A worker ended mid-task: record its current run as failed with ``why``, requeue the rest, start a successor."""
+    """End a worker mid-task: record its current run as failed with ``why``, requeue the rest, start a successor."""
     job = worker.job
     assert job is not None
     outcome = job.outcome
@@ -159,6 +158,14 @@ def _recover(worker: _Worker, pool: list[_Worker], scenario: Scenario, queue: de
         queue.appendleft(rest)
     pool[pool.index(worker)] = _respawn(worker, pool, scenario)
     return outcome
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        hint = " (the out-of-memory killer sends this)" if -code == signal.SIGKILL else ""
+        return f"was killed by {name}{hint}"
+    return f"exited with status {code}"
 
 
 def on_dask(tasks: list[list[RunSpec]], scenario: Scenario, client: Any, limit: float,

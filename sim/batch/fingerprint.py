@@ -54,8 +54,9 @@ def digest(value: dict[str, Any]) -> str:
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """``key: old -> new`` for every leaf that differs between two dumps, keys dotted (``parameters.turnover_rate``)."""
     flat_old, flat_new = _flatten(old), _flatten(new)
-    return [f"{key.removeprefix('scenario.')}: {_show(flat_old, key)} -> {_show(flat_new, key)}"
-            for key in sorted(flat_old.keys() | flat_new.keys()) if flat_old.get(key, _ABSENT) != flat_new.get(key, _ABSENT)]
+    changed = sorted(k for k in flat_old.keys() | flat_new.keys()
+                     if flat_old.get(k, _ABSENT) != flat_new.get(k, _ABSENT))
+    return [f"{key.removeprefix('scenario.')}: {_show(flat_old, key)} -> {_show(flat_new, key)}" for key in changed]
 
 
 _ABSENT = object()
@@ -73,5 +74,8 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 def _show(flat: dict[str, Any], key: str) -> str:
     if key not in flat:
         return "(absent)"
-    text = json.dumps(flat[key])
-    return text if len(text) <= 40 else f"{text[:20]}…{text[-8:]}"
+    value = flat[key]
+    if isinstance(value, str) and len(value) == 64 and set(value) <= set("0123456789abcdef"):
+        return value[:12] + "…"  # a SHA-256: its start tells two apart
+    text = json.dumps(value)
+    return text if len(text) <= 80 else text[:79] + "…"

@@ -21,10 +21,10 @@ import pandas as pd
 from ..runner import check_writable
 from ..scenario import Scenario
 from .errors import BatchConflict
-from .fingerprint import PLAN_FIELDS, code_hash, differences, digest, fingerprint
+from .fingerprint import PLAN_FIELDS, differences, digest, fingerprint
 from .lock import FolderLock
 from .manifest import FINAL_FIELDS, now, read_manifest, versions, write_manifest
-from .plan import RunSpec
+from .specs import RunSpec
 from .store import ChunkStore, embedded_fingerprint
 from .tables import write_tables
 from .work import Outcome
@@ -134,7 +134,7 @@ class ResultFolder:
         manifest.setdefault("invocations", []).append({
             "started": now(), "ended": None, "status": "running", "pid": os.getpid(), "host": socket.gethostname(),
             "command": " ".join(sys.argv), "resume": resume, "rerun_stale": rerun_stale, "backend": backend,
-            "workers": workers, "version": self._fingerprint["version"], "code": code_hash(),
+            "workers": workers, "version": self._fingerprint["version"], "code": self._fingerprint["code"],
             "runs_saved_before": len(self.finished), "runs_new": 0, "failures_new": 0, "repairs": self.notes})
         self.manifest = manifest
         write_manifest(self.root, manifest)

@@ -23,8 +23,8 @@ from ..scenario import AdaptiveReplications, Scenario
 from .errors import EnvironmentFault, Interrupted, is_environment_fault
 from .executors import dask_workers, local, on_dask
 from .folder import ResultFolder
-from .plan import RunSpec, groups, plan
 from .shutdown import Shutdown
+from .specs import RunSpec, groups, plan
 from .tables import current_points
 from .work import Outcome
 
@@ -69,9 +69,9 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
             specs, stops = _rounds(scenario, folder, workers, client, quiet, task_size, limit, shutdown)
             if shutdown.requested is None:
                 runs = folder.finish(scenario, specs, stops)
-            if shutdown.requested is not None:
-                raise Interrupted(shutdown.requested, folder.root, _saved(folder, specs), len(specs))
-            return runs
+                if shutdown.requested is None:  # a signal that came while finishing is still answered
+                    return runs
+            raise Interrupted(shutdown.requested, folder.root, _saved(folder, specs), len(specs))
     except Interrupted as exc:
         if folder.manifest.get("status") != "finished":
             folder.stop(f"interrupted by {signal.Signals(exc.signum).name}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import socket
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, Self
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -25,7 +25,7 @@ class Shutdown:
         self._ring.setblocking(False)
         self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> Shutdown:
+    def __enter__(self) -> Self:
         try:
             for signum in SIGNALS:
                 self._previous[signum] = signal.signal(signum, self._handle)

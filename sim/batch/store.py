@@ -58,7 +58,7 @@ class ChunkStore:
         """Chunks whose files are missing or differ from their checksum, with what is wrong."""
         found = {}
         for chunk, entry in self.chunks.items():
-            for kind, meta in entry["files"].items():
+            for meta in entry["files"].values():
                 path = self.dir / meta["name"]
                 if not path.is_file():
                     found[chunk] = f"{meta['name']} is missing"

@@ -24,7 +24,7 @@ from ..metrics import METRICS
 from ..parameters import BY_NAME
 from ..runner import parquet_bytes, write_atomic
 from ..scenario import Scenario
-from .plan import RunSpec
+from .specs import RunSpec
 from .store import ChunkStore
 
 IDENTITY = ["run_id", "structure", "measures", "point", "replication", "seed"]
@@ -137,6 +137,8 @@ def _write_steps(folder: Path, store: ChunkStore, owned: dict[str, list[str]]) -
 
 def _link(source: Path, target: Path) -> None:
     """Put ``source`` at ``target`` atomically: a hard link (no copy, no space) where the filesystem allows one."""
+    if target.exists() and os.path.samefile(source, target):
+        return  # already there (and rename() of one link onto another of the same file would do nothing)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:

@@ -16,7 +16,7 @@ import pandas as pd
 from ..metrics import CRITERIA, LEVEL_SHARES, METRICS
 from ..runner import run_one
 from ..scenario import Scenario
-from .plan import RunSpec
+from .specs import RunSpec
 
 SERIES = ("week", *CRITERIA, *LEVEL_SHARES, "assignments_issued", "assignments_completed", "assignments_dropped")
 

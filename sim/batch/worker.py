@@ -3,8 +3,9 @@
 A worker must never outlive the batch that started it (it would hold memory and the caller's
 stdout).  On Linux the kernel kills it when its parent dies (``prctl(PR_SET_PDEATHSIG)``); on
 every platform a watchdog thread also ends it within :data:`WATCH_INTERVAL` seconds of its
-parent's death, and it exits when its parent's end of the pipe closes.  It ignores SIGINT: a
-Ctrl-C reaches the whole process group, and the parent decides what to stop.
+parent's death, and it exits when its parent's end of the pipe closes.  It ignores SIGINT and
+SIGTERM: a Ctrl-C, ``timeout`` or a service manager signals the whole process group, and the
+parent, which alone knows what is saved, stops its workers itself.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ def _watch(parent: int) -> None:
 
 
 def serve(conn: Connection, scenario: Scenario, parent: int, inherited: list[int]) -> None:
-    """Worker main loop: a task (list of specs) in, one :class:`Outcome` per run out, then ``None``; ``None`` in ends."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherited the parent's batch handlers
+    """Worker main loop: a task (list of specs) in, an :class:`Outcome` per run out, then ``None``; ``None`` ends it."""
+    for signum in (signal.SIGINT, signal.SIGTERM):  # also replaces the batch handlers a forked worker inherited
+        signal.signal(signum, signal.SIG_IGN)
     for fd in inherited:  # the parent's locks and pipes, copied by fork: they must close when the parent dies
         try:
             os.close(fd)
