@@ -352,3 +352,26 @@ def test_permission_denied_is_an_environment_fault_and_a_path_under_a_file_bad_i
     monkeypatch.undo()
     (tmp_path / "file").write_text("x")
     assert batch(scenario, tmp_path / "file" / "out") == 2
+
+
+def test_on_dask_a_task_that_raises_or_overruns_fails_its_runs_not_the_batch(tmp_path, monkeypatch):
+    from distributed import Client, LocalCluster
+
+    import sim.batch.executors
+
+    def flaky(task, scenario):
+        if task[0].structure == "model2" and task[0].measures:
+            raise MemoryError("the worker ran out of memory")
+        if task[0].structure == "model2":
+            time.sleep(3)  # longer than its limit: the task is cancelled (Dask cannot stop the thread)
+        return sim.batch.work.execute(task, scenario)
+
+    monkeypatch.setattr(sim.batch.executors, "execute", flaky)
+    scenario = scenario_from_dict({**TINY, "run_time_limit": 0.5})
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        runs = run_batch(scenario, out=tmp_path, client=client, task_size=2)
+    failures = pd.read_parquet(tmp_path / "failures.parquet").set_index("measures")["error"]
+    assert len(runs) == 4 and set(runs["structure"]) == {"baseline"}
+    assert (failures["outreach"] == "MemoryError: the worker ran out of memory").all()
+    assert failures[""].str.startswith("RunTimeLimit: the task took longer than 0.5 s per run on Dask").all()
