@@ -56,9 +56,9 @@ def _load(path: str) -> tuple[Scenario, str]:
 def _run(args: argparse.Namespace) -> int:
     scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
-    if (out / "steps.parquet").is_dir():
-        raise BatchConflict(f"{out} holds a batch (steps.parquet is a folder); `sim run` would overwrite it. "
-                            "Choose another --out.")
+    if (out / "steps.parquet").is_dir() or (out / ".chunks").is_dir():
+        raise BatchConflict(f"{out} holds a batch (a steps.parquet folder or .chunks/); `sim run` would overwrite "
+                            "it. Choose another --out.")
     check_writable(out)
     seed = scenario.seed if args.seed is None else args.seed
     structure, measures = scenario.structures[0], scenario.measures[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -375,3 +376,21 @@ def test_on_dask_a_task_that_raises_or_overruns_fails_its_runs_not_the_batch(tmp
     assert len(runs) == 4 and set(runs["structure"]) == {"baseline"}
     assert (failures["outreach"] == "MemoryError: the worker ran out of memory").all()
     assert failures[""].str.startswith("RunTimeLimit: the task took longer than 0.5 s per run on Dask").all()
+
+
+def test_sim_run_refuses_a_batch_folder_before_its_tables_exist(done, capsys):
+    scenario, out, _, _ = done
+    shutil.rmtree(out / "steps.parquet")  # as while a first batch runs: only .chunks/ says it is a batch
+    assert main(["run", str(scenario), "--out", str(out)]) == 2
+    assert "holds a batch" in capsys.readouterr().err
+    assert (out / "runs.parquet").exists() and not (out / "steps.parquet").exists()
+
+
+def test_report_refuses_a_folder_whose_tables_carry_no_checksums(done, capsys):
+    _, out, _, _ = done
+    old = manifest(out)
+    del old["tables"]  # as an older version of sim wrote it
+    (out / "manifest.json").write_text(json.dumps(old))
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "older version of sim" in err and "--resume --rerun-stale" in err

@@ -58,12 +58,12 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
         raise ValueError("rerun_stale (--rerun-stale) recomputes runs of a batch being resumed: it needs resume "
                          "(--resume).")
     workers = workers or os.cpu_count() or 1
+    limit = run_time_limit or scenario.run_time_limit
+    specs = plan(scenario)
     folder = ResultFolder(Path(out) if out is not None else scenario.output_dir)
     backend = "dask" if client is not None else ("processes" if workers > 1 else "serial")
     folder.open(scenario, resume=resume, rerun_stale=rerun_stale, backend=backend,
                 workers=dask_workers(client) if client is not None else workers, scenario_text=scenario_text)
-    limit = run_time_limit or scenario.run_time_limit
-    specs = plan(scenario)
     try:
         with Shutdown() as shutdown:
             specs, stops = _rounds(scenario, folder, workers, client, quiet, task_size, limit, shutdown)

@@ -25,7 +25,10 @@ def verify_results(root: Path) -> None:
     manifest = read_manifest(root)
     if manifest is None:
         raise BatchConflict(f"{root}/manifest.json is missing or unreadable; {resume}.")
-    if manifest.get("status") != "finished" or "tables" not in manifest:
+    if manifest.get("status") == "finished" and "tables" not in manifest:
+        raise BatchConflict(f"{root} was written by an older version of sim, which recorded no checksums of its "
+                            f"tables; run `sim batch SCENARIO --out {root} --resume --rerun-stale` to rebuild it.")
+    if manifest.get("status") != "finished":
         last = (manifest.get("invocations") or [{}])[-1]
         how = {"running": "was killed while it ran"}.get(str(manifest.get("status")), str(last.get("status", "")))
         raise BatchConflict(f"{root} holds a batch that has not finished (manifest status "
