@@ -12,8 +12,9 @@
 Exit status: 0 success; 1 a batch completed but some runs failed (see failures.parquet);
 2 bad input (one paragraph naming the file, the field and what is allowed) or a refused
 output folder; 3 an environment fault (disk full, no permission) with the path and how to
-continue; 130 / 143 a batch stopped by SIGINT / SIGTERM after saving what had finished;
-70 an unexpected error, reported in one line with where the full traceback was written.
+continue; 130 / 143 a batch stopped by SIGINT / SIGTERM after saving what had finished
+(141 when the reader of its output went away); 70 an unexpected error, reported in one
+line with where the full traceback was written.
 """
 
 from __future__ import annotations
@@ -326,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: stopped by {signal.Signals(exc.signum).name}: {exc.progress()}; continue with "
               f"`{_resume_command(args, exc.folder)}`", file=sys.stderr)
         return 128 + exc.signum
+    except BrokenPipeError:  # the reader went away (`sim batch ... | head`): what was written stays, say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except EnvironmentFault as exc:
         print(f"{name}: error: {exc}; free space or fix the permissions, then continue with "
               f"`{_resume_command(args, exc.folder)}`", file=sys.stderr)

@@ -214,3 +214,13 @@ def test_workers_stuck_in_a_run_end_with_their_parent(tmp_path, signum):
         assert proc.stdout.read() == b""  # nothing holds the caller's pipes open
     finally:
         reap([proc.pid, *workers])
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path):
+    scenario = toml(tmp_path / "tiny.toml", **TINY)
+    proc = subprocess.Popen(sim("batch", scenario, "--out", tmp_path / "out", "--workers", 1, "--quiet"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # as `sim batch ... | head -1` once head has its line
+    assert proc.wait() == 128 + signal.SIGPIPE
+    assert proc.stderr.read() == b""
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "finished"
