@@ -9,8 +9,12 @@
 ``sim robustness``   share of design points where each verdict holds; PRIM boxes where rankings flip
 ``sim view``         watch one run in the browser (Mesa's SolaraViz): pick model, measures and seed; step or play
 
-Bad input ends with one paragraph naming the file, the field and what is allowed,
-and exit status 2; a batch with failed runs exits 1 after writing what finished.
+Exit status: 0 success; 1 a batch completed but some runs failed (see failures.parquet);
+2 bad input (one paragraph naming the file, the field and what is allowed) or a refused
+output folder; 3 an environment fault (disk full, no permission) with the path and how to
+continue; 130 / 143 a batch stopped by SIGINT / SIGTERM after saving what had finished
+(141 when the reader of its output went away); 70 an unexpected error, reported in one
+line with where the full traceback was written.
 """
 
 from __future__ import annotations
@@ -18,13 +22,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import signal
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import BatchConflict, run_batch
+from .batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault, run_batch
+from .batch.run import cores
+from .checks import MAX_SEED
 from .datasets import DataError, load_municipalities
 from .metrics import CRITERIA
 from .runner import check_writable, run_one, write_parquet_atomic
@@ -35,6 +45,8 @@ if TYPE_CHECKING:
 
 EXIT_FAILED_RUNS = 1
 EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 3
+EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug, never to be confused with failed runs (1) or bad input (2)
 
 
 def _load(path: str) -> tuple[Scenario, str]:
@@ -47,14 +59,15 @@ def _load(path: str) -> tuple[Scenario, str]:
 def _run(args: argparse.Namespace) -> int:
     scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
-    if (out / "steps.parquet").is_dir():
-        raise BatchConflict(f"{out} holds a batch (steps.parquet is a folder); `sim run` would overwrite it. "
-                            "Choose another --out.")
+    if (out / "steps.parquet").is_dir() or (out / ".chunks").is_dir():
+        raise BatchConflict(f"{out} holds a batch (a steps.parquet folder or .chunks/); `sim run` would overwrite "
+                            "it. Choose another --out.")
     check_writable(out)
     seed = scenario.seed if args.seed is None else args.seed
     structure, measures = scenario.structures[0], scenario.measures[0]
     steps = run_one(structure, measures, weeks=scenario.weeks, seed=seed, engine=scenario.engine,
                     municipalities=scenario.municipalities, mandate_change_week=scenario.mandate_change,
+                    rer_pot=scenario.rer_pot,
                     **scenario.parameters)
     steps.insert(1, "structure", structure)
     steps.insert(2, "measures", ",".join(measures))
@@ -76,7 +89,7 @@ def _dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
         return
     from distributed import Client, LocalCluster
 
-    if address == "local":
+    if address == "local":  # its worker processes watch their parent and end with it (tests/test_batch_signals.py)
         with LocalCluster(n_workers=workers or None, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
             yield client
@@ -91,10 +104,15 @@ def _batch(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with _dask_client(args.dask, args.workers) as client:
         runs = run_batch(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
-                         quiet=args.quiet, scenario_text=text)
-    failed = _failed(out)
-    print(f"{scenario.name}: {len(runs)} runs finished, {failed} failed, in {time.perf_counter() - started:.1f} s "
-          f"-> {out}")
+                         quiet=args.quiet, scenario_text=text, rerun_stale=args.rerun_stale,
+                         run_time_limit=args.run_time_limit)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    invocation = manifest["invocations"][-1]
+    for note in invocation["repairs"]:
+        print(f"repaired: {note}")
+    failed = manifest["runs_failed"]
+    print(f"{scenario.name}: {len(runs)} runs finished ({invocation['runs_new']} new), {failed} failed, "
+          f"in {time.perf_counter() - started:.1f} s -> {out}")
     if len(runs):
         summary = runs.groupby(["structure", "measures"], sort=False)[list(CRITERIA)].mean()
         print(summary.round(3).to_string())
@@ -222,12 +240,6 @@ def _print_table(header: list[str], rows: list[list[str]], right: tuple[int, ...
                         for k, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
 
 
-def _failed(out: Path) -> int:
-    import pandas as pd
-
-    return len(pd.read_parquet(out / "failures.parquet"))
-
-
 def _sensitivity(args: argparse.Namespace) -> int:
     from .sensitivity import run_sensitivity
 
@@ -283,6 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "batch":
             cmd.add_argument("--report", action="store_true",
                              help="also write figures/ and one self-contained report.html (as `sim report`)")
+            cmd.add_argument("--rerun-stale", action="store_true",
+                             help="with --resume: recompute the runs in the folder that another scenario or other "
+                                  "code made (default: refuse them)")
+            cmd.add_argument("--run-time-limit", type=float, default=None, metavar="SECONDS",
+                             help="seconds one run may take before it is stopped and recorded as failed "
+                                  "(default: the scenario's run_time_limit)")
         cmd.set_defaults(func=func)
     report = sub.add_parser("report", help="write figures/ and one self-contained report.html of a finished batch")
     report.add_argument("folder", help="output folder of `sim batch` (or `sim sensitivity`)")
@@ -318,14 +336,66 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    name = f"sim {args.command}"
     if getattr(args, "workers", None) is not None and args.workers < 1:
-        print(f"sim {args.command}: error: --workers must be >= 1, got {args.workers}.", file=sys.stderr)
+        print(f"{name}: error: --workers must be >= 1, got {args.workers}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if getattr(args, "workers", None) is not None and args.workers > cores() and not getattr(args, "dask", None):
+        print(f"{name}: note: --workers {args.workers} capped to {cores()}, the cores this machine gives it.",
+              file=sys.stderr)
+    if getattr(args, "out", None) == "":
+        print(f"{name}: error: --out must name a folder; it is empty.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if getattr(args, "seed", None) is not None and not 0 <= args.seed <= MAX_SEED:
+        print(f"{name}: error: --seed must be a whole number in [0, {MAX_SEED}], got {args.seed}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if getattr(args, "run_time_limit", None) is not None and not args.run_time_limit > 0:
+        print(f"{name}: error: --run-time-limit must be > 0 seconds, got {args.run_time_limit}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if getattr(args, "rerun_stale", False) and not args.resume:
+        print(f"{name}: error: --rerun-stale recomputes runs of a batch being resumed; add --resume.", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         return args.func(args)
-    except (ScenarioError, BatchConflict, DataError, ValueError, OSError) as exc:
-        print(f"sim {args.command}: error: {exc}", file=sys.stderr)
+    except Interrupted as exc:
+        print(f"{name}: stopped by {signal.Signals(exc.signum).name}: {exc.progress()}; continue with "
+              f"`{_resume_command(args, exc.folder)}`", file=sys.stderr)
+        return 128 + exc.signum
+    except BrokenPipeError:  # the reader went away (`sim batch ... | head`): what was written stays, say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except EnvironmentFault as exc:
+        print(f"{name}: error: {exc}; free space or fix the permissions, then continue with "
+              f"`{_resume_command(args, exc.folder)}`", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"{name}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_ENVIRONMENT if is_environment_fault(exc) else EXIT_BAD_INPUT
+    except (ScenarioError, BatchConflict, DataError, ValueError) as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Exception as exc:  # noqa: BLE001 - one line and a file, never a bare traceback
+        print(f"{name}: internal error: {type(exc).__name__}: {exc} (full traceback in {_save_traceback(name)}; "
+              "please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _resume_command(args: argparse.Namespace, folder: Path) -> str:
+    return f"sim {args.command} {args.scenario} --out {folder} --resume"
+
+
+def _save_traceback(name: str) -> str:
+    path = Path(tempfile.gettempdir()) / f"{name.replace(' ', '-')}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    try:
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+    except OSError:  # nowhere to write it: stderr is the last place left
+        traceback.print_exc()
+        return "the lines above"
+    return str(path)
 
 
 if __name__ == "__main__":

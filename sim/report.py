@@ -91,10 +91,14 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
 
     ``folder`` is the output folder of ``sim batch`` (or of ``sim sensitivity``, whose Sobol'
     batch is reported with the indices).  Raises :class:`ReportError` (a ``ValueError``) if it
-    holds no finished batch.
+    holds no finished batch, and :class:`~sim.batch.BatchConflict` (a ``ValueError``) if the batch
+    is running, did not finish or does not verify against its checksums.
     """
+    from .batch import verify_results  # the batch package pulls in the model; only a report needs the check
+
     root = Path(folder)
     batch = _batch_folder(root)
+    verify_results(batch)  # a folder that does not verify is refused, never reported
     manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
     runs = pd.read_parquet(batch / "runs.parquet")
     if runs.empty:

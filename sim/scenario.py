@@ -136,6 +136,7 @@ class Scenario(_Strict):
     mandate_change_week: StrictInt | Literal["never"] = "never"
     design: Design = Design()
     output: str = ""
+    run_time_limit: float = Field(default=3600.0, gt=0, strict=True)  # seconds one run may take before it is stopped
 
     @field_validator("structures")
     @classmethod

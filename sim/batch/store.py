@@ -1,0 +1,117 @@
+"""The crash-safe store of a batch: chunk files in ``DIR/.chunks`` and the index that commits them.
+
+A task's results are saved as up to three files, ``steps-<id>.parquet`` (weekly series),
+``runs-<id>.parquet`` (one row per finished run) and ``failures-<id>.parquet``; each carries the
+batch's fingerprint in its Parquet metadata.  They count only once ``index.json`` lists them with
+their row counts and SHA-256, and the index is rewritten atomically after the files, so a kill at
+any moment leaves committed chunks plus, at most, files the index does not name, which a resumed
+batch deletes and recomputes.  A chunk whose file is missing or changed fails verification the
+same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ..runner import parquet_bytes, write_atomic
+from .work import Outcome
+
+KINDS = ("steps", "runs", "failures")  # written in this order; the index entry, written last, commits them
+FINGERPRINT_KEY = "sim.fingerprint"
+
+
+class ChunkStore:
+    """The chunks of one folder and their index (``chunks``: id -> fingerprint digest and files)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.path = directory / "index.json"
+        self.chunks: dict[str, dict[str, Any]] = {}
+        self.fingerprints: dict[str, dict[str, Any]] = {}
+        self.index_lost = False  # chunk files lay here without a readable index
+
+    def load(self) -> None:
+        try:
+            index = json.loads(self.path.read_text(encoding="utf-8"))
+            self.chunks, self.fingerprints = index["chunks"], index["fingerprints"]
+        except FileNotFoundError:
+            self.chunks, self.fingerprints = {}, {}
+            self.index_lost = any(self.dir.glob("*-*.parquet"))
+        except (ValueError, KeyError, TypeError):
+            self.chunks, self.fingerprints, self.index_lost = {}, {}, True
+
+    def path_of(self, chunk: str, kind: str) -> Path:
+        return self.dir / self.chunks[chunk]["files"][kind]["name"]
+
+    def has(self, chunk: str, kind: str) -> bool:
+        return kind in self.chunks[chunk]["files"]
+
+    def damaged(self) -> dict[str, str]:
+        """Chunks whose files are missing or differ from their checksum, with what is wrong."""
+        found = {}
+        for chunk, entry in self.chunks.items():
+            for meta in entry["files"].values():
+                path = self.dir / meta["name"]
+                if not path.is_file():
+                    found[chunk] = f"{meta['name']} is missing"
+                    break
+                if hashlib.sha256(path.read_bytes()).hexdigest() != meta["sha256"]:
+                    found[chunk] = f"{meta['name']} differs from its checksum"
+                    break
+        return found
+
+    def orphans(self) -> list[Path]:
+        """Chunk files the index does not name: written by a batch killed before it committed them."""
+        named = {meta["name"] for entry in self.chunks.values() for meta in entry["files"].values()}
+        return sorted(p for p in self.dir.glob("*-*.parquet") if p.name not in named) if self.dir.is_dir() else []
+
+    def rows(self, chunks: list[str], kind: str = "runs") -> int:
+        return sum(self.chunks[c]["files"].get(kind, {}).get("rows", 0) for c in chunks)
+
+    def remove(self, chunks: list[str]) -> None:
+        """Forget chunks and delete their files (the index is saved by the caller)."""
+        for chunk in chunks:
+            for meta in self.chunks.pop(chunk)["files"].values():
+                (self.dir / meta["name"]).unlink(missing_ok=True)
+
+    def save(self) -> None:
+        used = {entry["fingerprint"] for entry in self.chunks.values()}
+        index = {"chunks": self.chunks, "fingerprints": {d: fp for d, fp in self.fingerprints.items() if d in used}}
+        write_atomic(self.path, json.dumps(index, indent=1, sort_keys=True).encode())
+
+    def commit(self, outcome: Outcome, fingerprint: dict[str, Any], key: str) -> None:
+        """Save one outcome as a chunk: its files first, then the index entry that makes them count."""
+        chunk = f"{time.time_ns()}-{os.getpid()}"
+        frames = {"steps": pd.concat(outcome.series, ignore_index=True) if outcome.series else None,
+                  "runs": pd.DataFrame(outcome.rows) if outcome.rows else None,
+                  "failures": pd.DataFrame(outcome.failures) if outcome.failures else None}
+        metadata = {FINGERPRINT_KEY: json.dumps(fingerprint, sort_keys=True)}
+        files = {}
+        for kind in KINDS:
+            if frames[kind] is not None:
+                name = f"{kind}-{chunk}.parquet"
+                sha = write_atomic(self.dir / name, parquet_bytes(frames[kind], metadata))
+                files[kind] = {"name": name, "rows": len(frames[kind]), "sha256": sha}
+        self.fingerprints[key] = fingerprint
+        self.chunks[chunk] = {"fingerprint": key, "files": files}
+        self.save()
+
+    def read(self, chunks: list[str], kind: str, columns: list[str] | None = None) -> list[pd.DataFrame]:
+        return [pd.read_parquet(self.path_of(c, kind), columns=columns) for c in chunks if self.has(c, kind)]
+
+
+def embedded_fingerprint(path: Path) -> dict[str, Any] | None:
+    """The fingerprint a chunk file carries, or None if the file cannot be read."""
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+        return json.loads(metadata[FINGERPRINT_KEY.encode()])
+    except (OSError, ValueError, KeyError):
+        return None

@@ -1,0 +1,165 @@
+"""The tables a batch derives from its chunks, rebuilt together so that no file describes other runs than another.
+
+``runs.parquet``, ``failures.parquet``, ``summary.csv``, ``summary_by_point.csv`` and the parts of
+``steps.parquet/`` are written from the committed chunks of the current plan whenever an
+invocation completes.  Their row counts and checksums go into ``manifest.json``, which is written
+after them, so a reader can verify that what it reads is what the batch wrote.  ``figures/`` and
+``report.html`` are made from the tables, so they are removed whenever the tables change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..intervals import ci_half_width
+from ..metrics import METRICS
+from ..parameters import BY_NAME
+from ..runner import parquet_bytes, write_atomic
+from ..scenario import Scenario
+from .specs import RunSpec
+from .store import ChunkStore
+
+IDENTITY = ["run_id", "structure", "measures", "point", "replication", "seed"]
+FAILURE_COLUMNS = ["run_id", "status", "error", "traceback"]
+
+
+def summarise(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Mean, standard deviation and 95 % confidence interval of every outcome, per group (long format)."""
+    records = []
+    for key, group in runs.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        for outcome in METRICS:
+            values = group[outcome].to_numpy(float)
+            half = ci_half_width(values)
+            mean = float(values.mean())
+            records.append({**dict(zip(by, key, strict=True)), "outcome": outcome, "n": len(values), "mean": mean,
+                            "std": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+                            "ci95_low": mean - half, "ci95_high": mean + half})
+    return pd.DataFrame.from_records(records)
+
+
+def current_points(runs: pd.DataFrame, specs: list[RunSpec]) -> np.ndarray:
+    """Point numbers of the current design (a run keeps its identity when an extended design renumbers points)."""
+    point = {s.run_id: s.point for s in specs}
+    return runs["run_id"].map(point).to_numpy()
+
+
+def tidy(runs: pd.DataFrame, scenario: Scenario, specs: list[RunSpec]) -> pd.DataFrame:
+    """Plan order, current point numbers, fixed column order, every varied parameter's value in every row."""
+    order = {s.run_id: k for k, s in enumerate(specs)}
+    runs = runs.iloc[np.argsort(runs["run_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    runs["point"] = current_points(runs, specs)
+    varied = sorted(set(scenario.design.values) | set(scenario.design.ranges))
+    for name in varied:
+        fallback = scenario.parameters.get(name, BY_NAME[name].default)
+        runs[name] = runs[name].fillna(fallback).astype(float) if name in runs else float(fallback)
+    return runs[[*IDENTITY, *varied, *METRICS]]
+
+
+def write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Scenario, specs: list[RunSpec],
+                 previous: dict[str, Any] | None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Rebuild every derived table from ``chunks`` for the runs of ``specs``; return runs, failures and their record.
+
+    ``previous`` is the record the manifest holds; when the new one differs, the figures and
+    report made from the old tables are removed.
+    """
+    planned = {s.run_id for s in specs}
+    owned: dict[str, list[str]] = {}  # each chunk's runs in the plan (a run is saved once; if ever twice, the first)
+    seen: set[str] = set()
+    frames = []
+    for chunk in chunks:
+        if store.has(chunk, "runs"):
+            frame = pd.read_parquet(store.path_of(chunk, "runs"))
+            frame = frame[frame["run_id"].isin(planned) & ~frame["run_id"].isin(seen)]
+            owned[chunk] = sorted(frame["run_id"])
+            seen.update(owned[chunk])
+            frames.append(frame)
+    runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not runs.empty:
+        runs = tidy(runs, scenario, specs)
+    failed = store.read(chunks, "failures")
+    failures = (pd.concat(failed, ignore_index=True) if failed else pd.DataFrame(columns=FAILURE_COLUMNS))
+    failures = failures[failures["run_id"].isin(planned) & ~failures["run_id"].isin(seen)]
+    failures = failures.drop_duplicates("run_id", keep="last").reset_index(drop=True)
+
+    record: dict[str, Any] = {name: _write(root / name, parquet_bytes(frame)) | {"rows": len(frame)}
+                              for name, frame in (("runs.parquet", runs), ("failures.parquet", failures))}
+    summaries = {"summary.csv": ["structure", "measures"]}
+    if scenario.design.kind != "none":
+        summaries["summary_by_point.csv"] = ["structure", "measures", "point"]
+    for name in ("summary.csv", "summary_by_point.csv"):
+        if name in summaries and not runs.empty:
+            record[name] = _write(root / name, summarise(runs, summaries[name]).to_csv(index=False).encode())
+        else:
+            (root / name).unlink(missing_ok=True)
+    record["steps.parquet"] = _write_steps(root / "steps.parquet", store, owned)
+    if record != (previous or {}).get("tables"):
+        shutil.rmtree(root / "figures", ignore_errors=True)
+        (root / "report.html").unlink(missing_ok=True)
+    return runs, failures, record
+
+
+def _write(path: Path, data: bytes) -> dict[str, Any]:
+    return {"sha256": write_atomic(path, data)}
+
+
+def _write_steps(folder: Path, store: ChunkStore, owned: dict[str, list[str]]) -> dict[str, Any]:
+    """One part per chunk with the series of its runs in the plan: a hard link to the chunk's file when that is all."""
+    folder.mkdir(exist_ok=True)
+    parts: dict[str, Any] = {}
+    for chunk, keep in owned.items():
+        if not keep or not store.has(chunk, "steps"):
+            continue
+        source = store.path_of(chunk, "steps")
+        meta = store.chunks[chunk]["files"]["steps"]
+        if len(keep) == store.rows([chunk]):
+            name = f"part-{chunk}.parquet"
+            _link(source, folder / name)
+            parts[name] = {"rows": meta["rows"], "sha256": meta["sha256"]}
+        else:  # some of its runs left the plan: a filtered copy, named after the runs it keeps
+            steps = pd.read_parquet(source)
+            steps = steps[steps["run_id"].isin(keep)].reset_index(drop=True)
+            name = f"part-{chunk}-{hashlib.sha256(' '.join(keep).encode()).hexdigest()[:8]}.parquet"
+            parts[name] = _write(folder / name, parquet_bytes(steps)) | {"rows": len(steps)}
+    for path in folder.glob("*.parquet"):
+        if path.name not in parts:
+            path.unlink()
+    return parts
+
+
+def _link(source: Path, target: Path) -> None:
+    """Put ``source`` at ``target`` atomically: a hard link (no copy, no space) where the filesystem allows one."""
+    if target.exists() and os.path.samefile(source, target):
+        return  # already there (and rename() of one link onto another of the same file would do nothing)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
+def table_problems(root: Path, record: dict[str, Any]) -> list[str]:
+    """What in the derived tables differs from the record the manifest holds ([] when they verify)."""
+    problems = []
+    files = {name: meta for name, meta in record.items() if name != "steps.parquet"}
+    parts = record.get("steps.parquet", {})
+    on_disk = {p.name for p in (root / "steps.parquet").glob("*.parquet")}
+    files |= {f"steps.parquet/{name}": meta for name, meta in parts.items()}
+    for name, meta in files.items():
+        path = root / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != meta["sha256"]:
+            problems.append(f"{name} differs from its checksum")
+    problems += [f"steps.parquet/{name} was not written by the batch" for name in sorted(on_disk - set(parts))]
+    return problems

@@ -1,0 +1,62 @@
+"""A local worker process: runs the tasks its parent sends, reports run by run, and dies with its parent.
+
+A worker must never outlive the batch that started it (it would hold memory and the caller's
+stdout).  On Linux the kernel kills it when its parent dies (``prctl(PR_SET_PDEATHSIG)``); on
+every platform a watchdog thread also ends it within :data:`WATCH_INTERVAL` seconds of its
+parent's death, and it exits when its parent's end of the pipe closes.  It ignores SIGINT and
+SIGTERM: a Ctrl-C, ``timeout`` or a service manager signals the whole process group, and the
+parent, which alone knows what is saved, stops its workers itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+
+from ..scenario import Scenario
+from .work import attempt
+
+WATCH_INTERVAL = 0.5  # seconds between the watchdog's looks at the parent
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when process ``parent`` ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="sim-parent-watchdog").start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_INTERVAL)
+    os._exit(1)
+
+
+def serve(conn: Connection, scenario: Scenario, parent: int, inherited: list[int]) -> None:
+    """Worker main loop: a task (list of specs) in, an :class:`Outcome` per run out, then ``None``; ``None`` ends it."""
+    for signum in (signal.SIGINT, signal.SIGTERM):  # also replaces the batch handlers a forked worker inherited
+        signal.signal(signum, signal.SIG_IGN)
+    for fd in inherited:  # the parent's locks and pipes, copied by fork: they must close when the parent dies
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    die_with_parent(parent)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        for spec in task:
+            conn.send(attempt(spec, scenario))
+        conn.send(None)
