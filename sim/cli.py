@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault, run_batch
+from .batch.manifest import read_manifest
 from .batch.run import cores
 from .checks import MAX_SEED
 from .datasets import DataError, load_municipalities
@@ -180,9 +181,8 @@ def _compare_one(folder: Path, measures: str, save: str | None) -> None:
 
 def _premise(folder: Path) -> str:
     """The batch's premise about model 3's change of mandate, read from its manifest."""
-    try:
-        week = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["scenario"]["mandate_change_week"]
-    except (OSError, ValueError, KeyError, TypeError):
+    week = ((read_manifest(folder) or {}).get("scenario") or {}).get("mandate_change_week")
+    if week is None:
         return "premise about a change of mandate: unknown (no readable manifest)"
     if week == "never":
         return "premise: no change of mandate (KUBU and the agencies' collaboration stay coordination structures)"

@@ -205,3 +205,43 @@ def test_a_regional_subset_keeps_its_national_rer_amounts(tmp_path):
     pd.testing.assert_series_equal(kept, subset.set_index("number")["rer_funding_nok"], check_names=False)
     shared = load_municipalities(path, rer_pot="loaded")["rer_funding_nok"]
     assert shared.sum() == pytest.approx(100e6) and kept.sum() < 20e6
+
+
+def test_the_batch_api_refuses_bad_arguments_before_writing(tmp_path):
+    from sim.batch import run_batch
+
+    scenario = scenario_from_dict(BASE)
+    for kwargs, word in [({"workers": 0}, "workers"), ({"workers": 2.5}, "workers"), ({"task_size": -1}, "task_size"),
+                         ({"run_time_limit": -3}, "run_time_limit"), ({"run_time_limit": math.inf}, "run_time_limit")]:
+        with pytest.raises(ValueError, match=word):
+            run_batch(scenario, out=tmp_path / "out", **kwargs)
+    with pytest.raises(ValueError, match="Scenario"):
+        run_batch(dict(BASE), out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_workers_beyond_the_cores_are_capped_with_a_note(tmp_path, capsys):
+    from sim.batch.run import cores, usable_workers
+
+    assert usable_workers(10_000) == cores() and usable_workers(None) == cores() and usable_workers(1) == 1
+    path = tmp_path / "s.toml"
+    path.write_text('name = "t"\nstructures = ["baseline"]\nweeks = 3\nreplications = 2\n')
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--workers", "48", "--quiet"]) == 0
+    assert f"--workers 48 capped to {cores()}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["run", "S", "--out", ""], ["--out", "empty"]),
+    (["batch", "S", "--out", ""], ["--out", "empty"]),
+    (["run", "S", "--seed", "-1"], ["--seed", "[0, "]),
+    (["run", "S", "--seed", "99999999999999999999999"], ["--seed", "[0, "]),
+])
+def test_the_command_line_refuses_bad_options_before_running(tmp_path, capsys, argv, words):
+    path = tmp_path / "s.toml"
+    path.write_text('name = "t"\nstructures = ["baseline"]\nweeks = 3\n')
+    argv = [str(path) if a == "S" else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    for word in words:
+        assert word in err
+    assert not (tmp_path / "results").exists()
