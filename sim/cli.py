@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     check_writable(out)
     seed = scenario.seed if args.seed is None else args.seed
     structure, measures = scenario.structures[0], scenario.measures[0]
-    steps = run_one(structure, measures, weeks=scenario.weeks, seed=seed, engine=scenario.engine,
+    steps = run_one(scenario.organisation(structure), measures, weeks=scenario.weeks, seed=seed, engine=scenario.engine,
                     municipalities=scenario.municipalities, mandate_change_week=scenario.mandate_change,
                     rer_pot=scenario.rer_pot,
                     **scenario.parameters)

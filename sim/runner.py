@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 
 from .checks import MAX_WEEKS, shown, whole_number
 from .model import CoordinationModel
+from .structures import OrganisationModel
 
 
-def run_one(structure: str, measures: tuple[str, ...] | list[str] = (), *, weeks: int = 520, seed: int = 0,
+def run_one(structure: str | OrganisationModel, measures: tuple[str, ...] | list[str] = (), *, weeks: int = 520, seed: int = 0,
             engine: str = "numba", municipalities: str | os.PathLike[str] | pd.DataFrame = "norway",
             mandate_change_week: int | None = None, rer_pot: str = "national", **parameters: float) -> pd.DataFrame:
     """Simulate ``weeks`` weeks (at least one) and return the metrics, one row per week (week 0 = the start)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import os
 import tomllib
 from pathlib import Path
@@ -27,8 +28,8 @@ from pydantic import (
 )
 
 from .checks import MAX_COUNT, MAX_SEED, MAX_WEEKS, shown
-from .parameters import BY_NAME, validate
-from .structures import check_measures, check_structure
+from .parameters import BY_NAME, suggest, validate
+from .structures import OrganisationModel, catalogue, check_measures, declare
 
 
 class ScenarioError(ValueError):
@@ -124,6 +125,7 @@ class Scenario(_Strict):
 
     name: str = Field(min_length=1, max_length=100, pattern=NAME_PATTERN)
     description: StrictStr = ""
+    models: dict[str, dict[str, Any]] = {}
     structures: list[StrictStr] = Field(min_length=1)
     measures: list[list[StrictStr]] = [[]]
     weeks: StrictInt = Field(ge=1, le=MAX_WEEKS)
@@ -138,12 +140,33 @@ class Scenario(_Strict):
     output: str = ""
     run_time_limit: float = Field(default=3600.0, gt=0, strict=True)  # seconds one run may take before it is stopped
 
-    @field_validator("structures")
-    @classmethod
-    def _known_structures(cls, v: list[str]) -> list[str]:
-        for s in v:
-            check_structure(s)
-        return v
+    @model_validator(mode="after")
+    def _known_structures(self) -> Scenario:
+        """Declared models are valid and named like names; every structure is shipped or declared."""
+        declared = self.organisations()
+        for s in self.structures:
+            if s not in declared and s not in catalogue().models:
+                names = [*catalogue().models, *declared]
+                raise ValueError(f"structures: {shown(s)} is neither a shipped nor a declared model."
+                                 f"{suggest(s, names)} Allowed: {', '.join(names)}")
+        return self
+
+    def organisations(self) -> dict[str, OrganisationModel]:
+        """The models this scenario declares under ``[models.NAME]``, resolved in file order."""
+        known = dict(catalogue().models)
+        declared: dict[str, OrganisationModel] = {}
+        for name, declaration in self.models.items():
+            if not re.match(NAME_PATTERN, name):
+                raise ValueError(f"models.{shown(name)}: a model name is letters, digits, '_', '.' and '-'")
+            if name in catalogue().models:
+                raise ValueError(f"models.{name} would hide the shipped model {name!r}; give the declaration "
+                                 "another name (it may extend the shipped one)")
+            known[name] = declared[name] = declare(name, declaration, known)
+        return declared
+
+    def organisation(self, structure: str) -> str | OrganisationModel:
+        """What a run of ``structure`` simulates: a shipped model's name, or the declared model."""
+        return self.organisations().get(structure, structure)
 
     @field_validator("measures")
     @classmethod

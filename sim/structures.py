@@ -10,9 +10,9 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .checks import shown
 from .parameters import suggest
@@ -138,6 +138,83 @@ def catalogue() -> Catalogue:
     """The shipped organisation models and measures, validated once per process."""
     text = resources.files("sim.data").joinpath("structures.toml").read_text(encoding="utf-8")
     return Catalogue.model_validate(tomllib.loads(text))
+
+
+def declare(name: str, declaration: dict[str, Any], known: dict[str, OrganisationModel]) -> OrganisationModel:
+    """An organisation model declared in a scenario file, as in ``structures.toml`` or derived from a known one.
+
+    ``extends = "model2"`` starts from that model (shipped, or declared earlier in the
+    file); the other keys override its fields (``arenas`` replaces the whole list), and
+    ``arena."<name>"`` tables override one arena's fields, with ``add_members`` and
+    ``remove_members`` to change who sits in it.  Raises ValueError naming the field.
+    """
+    where = f"models.{name}"
+    decl = dict(declaration)
+    base_name = decl.pop("extends", None)
+    edits = decl.pop("arena", {})
+    data: dict[str, Any] = {}
+    if base_name is not None:
+        if not isinstance(base_name, str) or base_name not in known:
+            raise ValueError(f"{where}.extends: {shown(base_name)} is not a model.{suggest(str(base_name), known)} "
+                             f"Allowed: {', '.join(known)}.")
+        data = known[base_name].model_dump()
+        data["title"] = f"{data['title']} (variant {name})"
+    data.update(decl)
+    if not isinstance(edits, dict):
+        raise ValueError(f"{where}.arena must be a table of arena name -> changes, got {shown(edits)}.")
+    arenas = [dict(a) if isinstance(a, dict) else a for a in data.get("arenas", [])]
+    for arena_name, change in edits.items():
+        names = [a.get("name") for a in arenas if isinstance(a, dict)]
+        if arena_name not in names:
+            raise ValueError(f"{where}.arena: no arena {shown(arena_name)} to change.{suggest(arena_name, names)} "
+                             f"Arenas: {', '.join(map(str, names)) or 'none'}.")
+        if not isinstance(change, dict):
+            raise ValueError(f"{where}.arena.{arena_name!r} must be a table of field changes, got {shown(change)}.")
+        arena = arenas[names.index(arena_name)]
+        change = dict(change)
+        members = list(arena.get("members", ()))
+        for code in _codes(change.pop("remove_members", []), f"{where}.arena.{arena_name!r}.remove_members"):
+            if code not in members:
+                raise ValueError(f"{where}.arena.{arena_name!r}.remove_members: {code!r} is not a member; "
+                                 f"members: {', '.join(members)}.")
+            members.remove(code)
+        members += [c for c in _codes(change.pop("add_members", []), f"{where}.arena.{arena_name!r}.add_members")
+                    if c not in members]
+        arena.update(change, members=tuple(members))
+    if arenas:
+        data["arenas"] = arenas
+    try:
+        model = OrganisationModel.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ValueError(f"{where}{'.' + loc if loc else ''}: {msg} (got {shown(err.get('input'))}).") from None
+    _check_codes(model, where)
+    return model
+
+
+def _check_codes(model: OrganisationModel, where: str) -> None:
+    """Every actor code a declared model names exists in the actor data (before any run starts)."""
+    from .datasets import load_actors
+
+    actors = load_actors()
+    codes = {*actors.ministries["code"], *actors.directorates["code"], *actors.regional_offices["code"]}
+    named = [("issuer", model.issuer), ("lead_agency", model.lead_agency)]
+    named += [("joint_letters", c) for c in (() if model.joint_letters == "arena" else model.joint_letters)]
+    for k, arena in enumerate(model.arenas):
+        named += [(f"arenas.{k}.members", c) for c in arena.members]
+        named += [(f"arenas.{k}.reference_group", c) for c in arena.reference_group]
+    for field, code in named:
+        if code not in codes:
+            raise ValueError(f"{where}.{field}: unknown actor code {shown(code)}.{suggest(code, codes)} "
+                             "Codes: the ministries, directorates and regional offices of docs/DATA.md.")
+
+
+def _codes(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise ValueError(f"{where} must be a list of actor codes, got {shown(value)}.")
+    return value
 
 
 def check_structure(structure: str | OrganisationModel) -> OrganisationModel:

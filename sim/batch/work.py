@@ -53,7 +53,7 @@ def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
     """Run one spec; any exception, or a result that is not finite, is a recorded failure, never fatal."""
     try:
         params = {**scenario.parameters, **dict(spec.parameters)}
-        steps = run_one(spec.structure, spec.measures, weeks=scenario.weeks, seed=spec.seed, engine=scenario.engine,
+        steps = run_one(scenario.organisation(spec.structure), spec.measures, weeks=scenario.weeks, seed=spec.seed, engine=scenario.engine,
                         municipalities=scenario.municipalities, mandate_change_week=scenario.mandate_change,
                         rer_pot=scenario.rer_pot, **params)
     except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal

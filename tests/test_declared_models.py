@@ -1,0 +1,111 @@
+"""Organisation models declared in scenario files: in full or derived, run end to end, refused clearly when wrong."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.scenario import ScenarioError, scenario_from_dict
+from sim.structures import catalogue
+
+GROUP = "Directorate group for drug prevention"
+BASE = {"name": "t", "weeks": 30, "replications": 2, "seed": 4}
+
+
+def _toml(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_derived_model_changes_only_what_it_says():
+    s = scenario_from_dict({**BASE, "structures": ["lean"], "models": {"lean": {
+        "extends": "model1", "arena": {GROUP: {"meets_every_weeks": 12, "remove_members": ["Sfk"],
+                                               "add_members": ["HK-dir"]}}}}})
+    lean, model1 = s.organisations()["lean"], catalogue().models["model1"]
+    assert lean.arenas[0].meets_every_weeks == 12 and "Sfk" not in lean.arenas[0].members
+    assert lean.arenas[0].members[-1] == "HK-dir"
+    unchanged = {"issuer", "lead_agency", "joint_letters", "issuing_arena"}
+    assert all(getattr(lean, f) == getattr(model1, f) for f in unchanged)
+    assert lean.arenas[0].model_dump(exclude={"members", "meets_every_weeks"}) == \
+        model1.arenas[0].model_dump(exclude={"members", "meets_every_weeks"})
+
+
+def test_declared_and_derived_models_run_end_to_end_in_a_batch(tmp_path, capsys):
+    path = _toml(tmp_path / "s.toml", f'''name = "declared"
+structures = ["model1", "lean", "own"]
+weeks = 30
+replications = 2
+
+[models.lean]
+extends = "model1"
+
+[models.lean.arena."{GROUP}"]
+meets_every_weeks = 12
+
+[models.own]
+title = "A model declared in full"
+source = "test"
+issuer = "BFD"
+lead_agency = "Bufdir"
+joint_letters = ["Bufdir", "Udir"]
+
+[[models.own.arenas]]
+name = "Two agencies"
+members = ["Bufdir", "Udir"]
+lead = "Bufdir"
+topology = "plenary"
+mandate = true
+setup_weeks = 0
+meets_every_weeks = 2
+secretariat_py = 0.5
+knowledge_py = 0.0
+coordinates_field = true
+source = "test"
+''')
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert runs.groupby("structure").size().to_dict() == {"lean": 2, "model1": 2, "own": 2}
+    assert main(["run", str(path), "--out", str(tmp_path / "one")]) == 0  # sim run takes the first structure too
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("models", "structures", "words"), [
+    ({"x": {"extends": "model9"}}, ["x"], ["models.x.extends", "model9", "Did you mean"]),
+    ({"x": {"extends": "model1", "arena": {"Nope": {"meets_every_weeks": 3}}}}, ["x"], ["models.x.arena", "Nope"]),
+    ({"x": {"extends": "model1", "arena": {GROUP: {"remove_members": ["KDI"]}}}}, ["x"], ["remove_members", "KDI"]),
+    ({"x": {"extends": "model1", "arena": {GROUP: {"add_members": ["Nobody"]}}}}, ["x"], ["members", "Nobody"]),
+    ({"x": {"extends": "model1", "arena": {GROUP: {"meets_every_weeks": 0}}}}, ["x"], ["meets_every_weeks"]),
+    ({"x": {"extends": "model1", "colour": "red"}}, ["x"], ["models.x.colour"]),
+    ({"x": {"extends": "model1"}}, ["y"], ["structures", "'y'", "x"]),
+    ({"model2": {"extends": "model1"}}, ["model2"], ["models.model2", "hide"]),
+    ({"x": {"title": "bare"}}, ["x"], ["models.x.source"]),
+    ({"x": {"extends": "model1", "issuer": "XYZ"}}, ["x"], ["models.x.issuer", "XYZ"]),
+])
+def test_bad_declarations_are_refused_naming_the_field_and_nothing_is_written(tmp_path, capsys, models, structures,
+                                                                             words):
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict({**BASE, "structures": structures, "models": models}, "s.toml")
+    for word in words:
+        assert word in str(info.value)
+    lines = ["name = \"t\"", f"structures = {structures!r}".replace("'", '"'), "weeks = 4"]
+    for name, decl in models.items():
+        lines.append(f"[models.{name}]")
+        lines += [f"{k} = {v!r}".replace("'", '"') for k, v in decl.items() if not isinstance(v, dict)]
+        for arena, change in decl.get("arena", {}).items():
+            lines.append(f'[models.{name}.arena."{arena}"]')
+            lines += [f"{k} = {v!r}".replace("'", '"') for k, v in change.items()]
+    path = _toml(tmp_path / "s.toml", "\n".join(lines) + "\n")
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert words[0] in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_changed_declaration_is_not_mixed_with_runs_of_the_old_one(tmp_path, capsys):
+    text = f'name = "t"\nstructures = ["lean"]\nweeks = 10\nreplications = 2\n[models.lean]\nextends = "model1"\n' \
+           f'[models.lean.arena."{GROUP}"]\nmeets_every_weeks = {{}}\n'
+    first = _toml(tmp_path / "a.toml", text.format(12))
+    second = _toml(tmp_path / "b.toml", text.format(3))
+    assert main(["batch", str(first), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert main(["batch", str(second), "--out", str(tmp_path / "out"), "--quiet", "--resume"]) == 2
+    assert "models" in capsys.readouterr().err
