@@ -141,11 +141,22 @@ def _compare_report(args: argparse.Namespace) -> int:
     for k, folder in enumerate(folders):
         if k:
             print("\n" + "=" * 78 + "\n")
-        _compare_one(folder, args.measures, args.save if k == 0 else None)
+        _compare_one(folder, args.measures, args.save if k == 0 else None,
+                     _posterior(Path(args.posterior)) if args.posterior and k == 0 else None)
     return 0
 
 
-def _compare_one(folder: Path, measures: str, save: str | None) -> None:
+def _posterior(folder: Path) -> pd.DataFrame:
+    """A calibration's posterior predictive table (``predictive.csv`` of `sim calibrate`), or a clear error."""
+    import pandas as pd
+
+    path = folder / "predictive.csv"
+    if not path.is_file():
+        raise ValueError(f"{folder} has no predictive.csv; --posterior needs the output folder of `sim calibrate`.")
+    return pd.read_csv(path, keep_default_na=False)
+
+
+def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.DataFrame | None = None) -> None:
     """Print one batch's verdicts and orderings beside the report's, headed by its premise about the mandate."""
     from .validation import MODELS, NotComparable, ordering_table, side_by_side, write_reference
 
@@ -166,11 +177,22 @@ def _compare_one(folder: Path, measures: str, save: str | None) -> None:
              for _, row in table.iterrows()]
     _print_table(["criterion", *MODELS], cells)
     print("\nOrderings the report implies (difference = higher - lower; Welch 95 % CI):")
-    _print_table(["criterion", "report", "difference", "95 % CI", "reproduced"],
+    chance = {} if predictive is None else {
+        r.statement: f"{r.probability:.2f} [{r.low:.2f}, {r.high:.2f}]" for r in predictive.itertuples(index=False)}
+    extra = [] if predictive is None else ["P(posterior)"]
+    _print_table(["criterion", "report", "difference", "95 % CI", "reproduced", *extra],
                  [[r.criterion, f"{r.lower} < {r.higher}", f"{r.difference:.3f}",
-                   f"[{r.ci95_low:.3f}, {r.ci95_high:.3f}]", "yes" if r.reproduced else "no"]
+                   f"[{r.ci95_low:.3f}, {r.ci95_high:.3f}]", "yes" if r.reproduced else "no",
+                   *([chance.get(f"{r.criterion}: {r.lower} < {r.higher}", "-")] if extra else [])]
                   for r in orderings.itertuples(index=False)],
                  right=(2,))
+    if predictive is not None:
+        held = predictive[predictive["kind"] == "held-out"]
+        for r in held.itertuples(index=False):
+            print(f"held out: {r.statement}: P = {r.probability:.2f} [{r.low:.2f}, {r.high:.2f}]")
+        print(f"P(posterior): share of the {int(predictive['draws'].iloc[0])} posterior draws of the calibration in "
+              "which the statement holds (each draw simulated afresh, the same Welch rule); [interval]: "
+              "Clopper-Pearson, 95 % family-wise over all statements (Bonferroni).")
     if save:
         written = write_reference(runs, save, measures)
         print(f"\ntables -> {Path(save)}: {', '.join(p.name for p in written)}")
@@ -190,17 +212,24 @@ def _premise(folder: Path) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibration import calibrate, verify
+    from .calibration import calibrate
 
     scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
-    scores = calibrate(scenario, out=out, workers=args.workers, quiet=args.quiet)
-    print(f"{len(scores)} candidates scored on the report's orderings -> {out / 'calibration.csv'} (best first)")
-    print(scores.head(10).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    if args.verify:
-        checked = verify(scores, scenario, top=args.verify, out=out / "verify", workers=args.workers)
-        print(f"\nthe best {args.verify}, rounded, re-run with 100 replications -> {out / 'verify' / 'verify.csv'}")
-        print(checked.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    with _dask_client(args.dask, args.workers) as client:
+        posterior, predictive, diagnostics = calibrate(
+            scenario, out=out, workers=args.workers, client=client, quiet=args.quiet, keep=args.keep,
+            accept=args.accept, predictive_replications=args.predictive_replications)
+    waves = diagnostics["waves"]
+    print(f"wave 1: {waves[0]['points']} points, kept {waves[0]['kept']}; wave 2: {waves[1]['points']} points in the "
+          f"kept box, accepted {waves[1]['accepted']} (acceptance {waves[1]['acceptance_rate']:.2f}, "
+          f"epsilon {waves[1]['epsilon']:.3f}); {diagnostics['runs']} runs in {diagnostics['wall_seconds']:.0f} s")
+    print(f"posterior -> {out / 'posterior.parquet'}; diagnostics -> {out / 'diagnostics.json'}\n")
+    _print_table(["parameter", "prior", "posterior median", "90 % interval", "at an edge"],
+                 [[r["parameter"], f"[{r['prior_low']:g}, {r['prior_high']:g}]", f"{r['median']:.3g}",
+                   f"[{r['q05']:.3g}, {r['q95']:.3g}]", r["at_edge"] or "-"] for r in diagnostics["posterior"]])
+    print(f"\nposterior predictive ({len(posterior)} draws) -> {out / 'predictive.csv'}; "
+          "`sim compare-report DIR --posterior` shows it beside the report's verdicts")
     return 0
 
 
@@ -312,16 +341,21 @@ def build_parser() -> argparse.ArgumentParser:
                          help="measure set, comma-separated as in runs.parquet (default: '', no measures)")
     compare.add_argument("--mandate-change", default=None, metavar="FOLDER",
                          help="a second batch, the same models with a change of mandate, shown after the first")
+    compare.add_argument("--posterior", default=None, metavar="FOLDER",
+                         help="output folder of `sim calibrate`: each ordering's posterior predictive probability")
     compare.add_argument("--save", default=None, metavar="FOLDER",
                          help="also write summary.csv, verdicts.csv and orderings.csv there")
     compare.set_defaults(func=_compare_report)
-    cal = sub.add_parser("calibrate", help="run a calibration design and score each point on the report's orderings")
-    cal.add_argument("scenario", help="scenario TOML file with an lhs or sobol design (e.g. scenarios/calibration.toml)")
+    cal = sub.add_parser("calibrate", help="Bayesian calibration on the report's orderings -> posterior, predictive")
+    cal.add_argument("scenario", help="calibration scenario: an lhs design over the priors (scenarios/calibration.toml)")
     cal.add_argument("--out", default=None, help="output folder (default: the scenario's); resumes what is there")
     cal.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = serial)")
+    cal.add_argument("--dask", default=None, metavar="ADDRESS|local", help="run on a dask cluster instead")
     cal.add_argument("--quiet", action="store_true", help="no progress bar")
-    cal.add_argument("--verify", type=int, default=0, metavar="N",
-                     help="re-run the N best candidates, rounded, with 100 replications each and rank them again")
+    cal.add_argument("--keep", type=float, default=0.25, help="share of wave-1 points that bound the kept box")
+    cal.add_argument("--accept", type=float, default=0.25, help="share of wave-2 points accepted (ABC rejection)")
+    cal.add_argument("--predictive-replications", type=int, default=10, metavar="R",
+                     help="replications per model for each posterior draw's predictive check")
     cal.set_defaults(func=_calibrate)
     rob = sub.add_parser("robustness", help="verdict shares over a design batch and PRIM boxes where rankings flip")
     rob.add_argument("folder", help="output folder of a finished design batch (e.g. of scenarios/uncertainty.toml)")

@@ -201,6 +201,40 @@ PARAMETERS: tuple[Parameter, ...] = (
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
 
+
+@dataclass(frozen=True)
+class Prior:
+    """A calibrated parameter's plausible range (uniform prior) and why it is plausible."""
+
+    name: str
+    low: float
+    high: float
+    reason: str
+
+
+# The calibrated parameters: uncertain, behavioural, and acting on every structure alike (none acts through one
+# shipped model's declaration).  docs/CALIBRATION.md states the method; docs/ODD.md lists this table.
+PRIORS: tuple[Prior, ...] = (
+    Prior("weak_priority", 0.05, 0.5,
+          "002 §Forankring: agencies without the assignment in their own letter prioritise it 'to varying degrees', "
+          "below an own-letter assignment (1); more than half of it would not be the weaker status the seed describes"),
+    Prior("responsibility_diffusion", 0.0, 1.0,
+          "000 model 3 names the risk of 'ansvarsforvitring', not its size: from none (0) to a seven-sector owner "
+          "leaving each worker a seventh of the priority (1)"),
+    Prior("coordination_overhead", 0.02, 0.2,
+          "000 model 3: more actors, more bureaucracy; 2-20 % of effective work per extra actor (above that a "
+          "13-agency body could not work at all)"),
+    Prior("agreement_cost", 0.0, 1.0,
+          "000 model 3: many participants slow decisions; from nothing to one more decision's work per extra decider"),
+    Prior("reach_rate", 0.03, 0.15,
+          "assumption: delivery work reaches from a few to most municipalities within a year under today's organisation"),
+    Prior("engagement_rate", 0.02, 0.3,
+          "004 §4.5: engagement settles within 3 to 50 meetings (months to years), not at once and not never"),
+    Prior("knowledge_uptake", 0.01, 0.2,
+          "assumption: a week of contact closes 1-20 % of a knowledge gap (a portfolio is learnt in months to years)"),
+)
+PRIOR: dict[str, Prior] = {p.name: p for p in PRIORS}
+
 Params = NamedTuple("Params", [(p.name, int if p.integer else float) for p in PARAMETERS])
 Params.__doc__ = "Parameter values as the kernels receive them (a numba-compatible named tuple)."
 
