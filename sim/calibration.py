@@ -87,7 +87,7 @@ def check_calibration_scenario(scenario: Scenario) -> None:
 
 def calibrate(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, workers: int | None = None,
               client: Any = None, quiet: bool = True, keep: float = 0.25, accept: float = 0.25,
-              predictive_replications: int = 10) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+              predictive_replications: int = 30) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Run both waves and the posterior predictive; write ``posterior.parquet``, ``predictive.csv``, ``diagnostics.json``.
 
     Returns ``(posterior, predictive, diagnostics)``.  Re-running into the same folder

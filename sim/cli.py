@@ -5,7 +5,7 @@
 ``sim sensitivity``  Morris and Sobol' indices of the six criteria -> sensitivity.csv
 ``sim report``       figures and one self-contained report.html of a finished batch
 ``sim compare-report``  the simulated verdicts and orderings beside the report's (tables 4-6)
-``sim calibrate``    score a calibration design on the report's orderings -> calibration.csv
+``sim calibrate``    Bayesian calibration on the report's orderings -> posterior, diagnostics, predictive
 ``sim robustness``   share of design points where each verdict holds; PRIM boxes where rankings flip
 ``sim view``         watch one run in the browser (Mesa's SolaraViz): pick model, measures and seed; step or play
 
@@ -354,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--quiet", action="store_true", help="no progress bar")
     cal.add_argument("--keep", type=float, default=0.25, help="share of wave-1 points that bound the kept box")
     cal.add_argument("--accept", type=float, default=0.25, help="share of wave-2 points accepted (ABC rejection)")
-    cal.add_argument("--predictive-replications", type=int, default=10, metavar="R",
+    cal.add_argument("--predictive-replications", type=int, default=30, metavar="R",
                      help="replications per model for each posterior draw's predictive check")
     cal.set_defaults(func=_calibrate)
     rob = sub.add_parser("robustness", help="verdict shares over a design batch and PRIM boxes where rankings flip")

@@ -56,14 +56,14 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Work needed to finish the implementation phase."),
     Parameter("work_operation", 8.0, 0.1, 500.0, "person-weeks", "assumption; phases from 004 §2.3",
               "Work needed to finish the operation phase (delivery to municipalities)."),
-    Parameter("agreement_cost", 0.45, 0.0, 5.0, "fraction per extra decider",
+    Parameter("agreement_cost", 0.42, 0.0, 5.0, "fraction per extra decider",
               "000 model 3 (many participants slow decisions); size: assumption",
               "Extra decision work for each decider beyond the first."),
-    Parameter("responsibility_diffusion", 0.45, 0.0, 2.0, "priority loss per extra principal",
+    Parameter("responsibility_diffusion", 0.36, 0.0, 2.0, "priority loss per extra principal",
               "000 model 3, negative effects (undermining the line structures can diffuse responsibility, "
               "'ansvarsforvitring'); size: assumption",
               "Priority lost for each principal beyond the first when a collective body (any arena that issues or decides an assignment) steers it instead of one ministry's line: weight / (1 + this x (principals - 1)); principals are the sectors in the collective."),
-    Parameter("coordination_overhead", 0.11, 0.0, 1.0, "fraction per extra actor",
+    Parameter("coordination_overhead", 0.14, 0.0, 1.0, "fraction per extra actor",
               "000 model 3, negative effects (7 ministries and 13 agencies); size: assumption",
               "Loss of effective work for each actor beyond the first that must be coordinated in a phase."),
     Parameter("coordination_floor", 0.3, 0.0, 1.0, "fraction",
@@ -75,7 +75,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("adhoc_weight", 0.5, 0.0, 1.0, "priority weight",
               "004 §4.4 (ad-hoc letters have weak status in steering)",
               "Priority of an ad-hoc assignment relative to one in the annual letter."),
-    Parameter("weak_priority", 0.12, 0.0, 1.0, "priority weight",
+    Parameter("weak_priority", 0.39, 0.0, 1.0, "priority weight",
               "002 §Forankring (only in the lead's letter, others prioritise it to varying degrees)",
               "Priority an actor gives an assignment that is not written into its own letter."),
     Parameter("parallel_plans", 30.0, 0.0, 200.0, "plans",
@@ -133,7 +133,7 @@ PARAMETERS: tuple[Parameter, ...] = (
               "000 model 3 and 001 (KUBU and the agencies' collaboration exist today)",
               "Starting step between members of the same arena of today (KUBU, the agencies' collaboration, DigiUng).", True),
     # --- arenas in use ---
-    Parameter("engagement_rate", 0.1, 0.0, 1.0, "fraction per meeting",
+    Parameter("engagement_rate", 0.16, 0.0, 1.0, "fraction per meeting",
               "004 §4.5 (a heavy structure can become an empty structure nobody uses); 002 §Forankring; size: assumption",
               "Share of the gap to its stake that a member's engagement closes at each meeting; the stake is its relevance, times weak_priority unless its own letter carries the field's joint assignment."),
     Parameter("renewal_gap_weeks", 26, 0, 260, "weeks",
@@ -156,7 +156,7 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Weeks from a knowledge function's start of work on an evaluation to a measure entering the portfolio.", True),
     Parameter("knowledge_decay", 0.002, 0.0, 0.1, "per week", "assumption",
               "Weekly decay of a portfolio without upkeep, and of an actor's knowledge back toward its own sector's."),
-    Parameter("knowledge_uptake", 0.05, 0.0, 1.0, "fraction per week of contact", "assumption",
+    Parameter("knowledge_uptake", 0.098, 0.0, 1.0, "fraction per week of contact", "assumption",
               "Share of the gap an actor closes each week toward the best knowledge it meets: the portfolio of an arena whose meeting it attends, or a co-worker's on an assignment."),
     # --- municipalities ---
     Parameter("reach_rate", 0.097, 0.0, 1.0, "per person-week of delivery work", "assumption",
@@ -200,6 +200,10 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+
+
+# The defaults of the PRIORS' parameters are their posterior medians (results/calibration/, docs/CALIBRATION.md),
+# rounded to two significant figures.
 
 
 @dataclass(frozen=True)

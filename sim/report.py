@@ -403,12 +403,13 @@ def _verdicts(summary: pd.DataFrame) -> str:
     part = summary[(summary["measures"] == measures) & summary["outcome"].isin(CRITERIA)]
     structures = list(dict.fromkeys(part["structure"]))
     note = ("<p class='note'>The report (seed 000, tables 4–6) judges models 1–3 on each criterion as "
-            "<em>weak</em>, <em>medium</em> or <em>strong</em>; it does not rate today's organisation. The "
-            "simulation gives numbers, not verdicts: a formal rule that turns simulated results into "
-            "weak/medium/strong is separate, later work, so none is invented here. Instead, each model's "
-            "simulated mean (95 % CI) is shown with its <strong>rank among the "
+            "<em>weak</em>, <em>medium</em> or <em>strong</em>; it does not rate today's organisation. Here each "
+            "model's simulated mean (95 % CI) is shown with its <strong>rank among the "
             f"{len(structures)} models compared in this batch</strong> (1 = highest mean) next to the report's "
-            "verdict. Agreement in ordering, not in level, is what can be read off.")
+            "verdict. Agreement in ordering, not in level, is what can be read off. The formal rule (the "
+            "report's 14 strict orderings, Welch 95 % intervals) is <code>sim compare-report</code>; with "
+            "<code>--posterior results/calibration</code> it adds each ordering's posterior probability "
+            "(docs/VALIDATION.md, docs/CALIBRATION.md).")
     note += (f" Ranks use the runs with <strong>{esc(measures_label(measures))}</strong>." if len(sets) > 1 else "")
     note += "</p>"
     if len(structures) < 2:

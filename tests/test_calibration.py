@@ -110,3 +110,15 @@ def test_a_killed_calibration_resumes_without_redoing_finished_simulations(tmp_p
     assert invocations[-1]["runs_new"] == 8 * 3 * 2 - invocations[-1]["runs_saved_before"]
     assert (out / "posterior.parquet").is_file() and np.isfinite(pd.read_parquet(out / "posterior.parquet")[
         "distance"]).all()
+
+
+def test_odd_lists_every_prior_with_its_range_and_reason():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8").split("### Priors", 1)[1]
+    for p in PRIORS:
+        assert f"| `{p.name}` | [{p.low:g}, {p.high:g}] | {p.reason} |" in text, p.name
+
+
+def test_the_defaults_of_the_calibrated_parameters_are_the_committed_posterior_medians():
+    posterior = pd.read_parquet(ROOT / "results" / "calibration" / "posterior.parquet")
+    for name in CALIBRATED:
+        assert BY_NAME[name].default == float(f"{posterior[name].median():.2g}"), name

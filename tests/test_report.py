@@ -60,7 +60,7 @@ def test_sim_report_writes_one_self_contained_file(batch, capsys):
         assert f"<span class='verdict'>{word}</span>" in page
     assert {"weak", "medium", "strong"} <= set(re.findall(r"<span class='verdict'>(\w+)</span>", page))
     assert "rank in this batch" in page and "1 of 2" in page and "2 of 2" in page
-    assert "a formal rule" in page  # says it invents no verdict for the simulation
+    assert "The formal rule" in page and "sim compare-report" in page  # points to where verdicts are judged
 
 
 def test_the_report_says_what_was_run(batch):
