@@ -245,3 +245,34 @@ def test_the_command_line_refuses_bad_options_before_running(tmp_path, capsys, a
     for word in words:
         assert word in err
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("weeks", [0, -5, 2.5, "4"])
+def test_run_one_needs_at_least_one_week(weeks):
+    from sim.runner import run_one
+
+    with pytest.raises(ValueError, match="weeks"):
+        run_one("baseline", weeks=weeks)
+
+
+@pytest.mark.parametrize(("kwargs", "word"), [
+    ({"interpretation_level": float("inf")}, "interpretation_level"),
+    ({"interpretation_level": float("-inf")}, "interpretation_level"),
+    ({"municipalities": 123}, "municipalities"),
+    ({"rng": 0.5}, "rng"),
+])
+def test_the_reviewed_bad_constructor_calls_raise_value_errors(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        CoordinationModel("model1", **kwargs)
+
+
+def test_a_manifest_that_holds_a_list_is_refused_not_a_traceback(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text('name = "t"\nstructures = ["baseline"]\nweeks = 3\nreplications = 2\n')
+    out = tmp_path / "out"
+    assert main(["batch", str(path), "--out", str(out), "--quiet"]) == 0
+    (out / "manifest.json").write_text("[1, 2, 3]")
+    capsys.readouterr()
+    code = main(["report", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "manifest.json" in err and "Traceback" not in err
