@@ -38,7 +38,7 @@ from scipy import stats
 
 from .batch import run_batch
 from .parameters import PRIORS
-from .runner import write_atomic
+from .runner import parquet_bytes, write_atomic
 from .scenario import Scenario
 from .validation import MODELS, ordering_table, verdicts
 
@@ -108,7 +108,7 @@ def calibrate(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
     epsilon = float(second["distance"].quantile(accept))
     posterior = second[second["distance"] <= epsilon].reset_index(drop=True)
     predictive = posterior_predictive(posterior, scenario, folder / "predictive", predictive_replications, batch)
-    n_runs = (len(first) + len(second)) * len(MODELS) * _replications(scenario)
+    n_runs = (len(first) + len(second)) * len(MODELS) * scenario.max_replications
     n_runs += len(posterior) * (len(MODELS) + 1) * predictive_replications
     diagnostics = {
         "method": "history matching (wave 1) then ABC rejection (wave 2) on the 14 orderings, no change of mandate",
@@ -126,20 +126,10 @@ def calibrate(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
         "posterior": summary(posterior).to_dict(orient="records"),
     }
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / "posterior.parquet", _parquet(posterior))
+    write_atomic(folder / "posterior.parquet", parquet_bytes(posterior))
     predictive.to_csv(folder / "predictive.csv", index=False, float_format="%.6g")
     write_atomic(folder / "diagnostics.json", json.dumps(diagnostics, indent=2).encode())
     return posterior, predictive, diagnostics
-
-
-def _replications(scenario: Scenario) -> int:
-    return scenario.replications if isinstance(scenario.replications, int) else scenario.replications.max
-
-
-def _parquet(frame: pd.DataFrame) -> bytes:
-    from .runner import parquet_bytes
-
-    return parquet_bytes(frame)
 
 
 def summary(posterior: pd.DataFrame) -> pd.DataFrame:

@@ -12,11 +12,11 @@ import pandas as pd
 
 from . import agents as ag
 from . import rng as counter_rng
+from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
 from .core import advance_week, advance_weeks
 from .datasets import RER_POTS, Actors, load_actors, load_municipalities, synthetic_municipalities
 from .kernels.observation import measure
 from .metrics import CRITERIA, METRICS, SECTORS
-from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
 from .parameters import validate
 from .state import PHASES, STATUSES, grow, initial_state, max_new_assignments
 from .structures import CHANNELS, OrganisationModel, check_measures, check_structure

@@ -8,9 +8,11 @@ reference with an example for each design is ``docs/SCENARIOS.md``.
 from __future__ import annotations
 
 import difflib
+import functools
+import json
 import math
-import re
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -152,17 +154,17 @@ class Scenario(_Strict):
         return self
 
     def organisations(self) -> dict[str, OrganisationModel]:
-        """The models this scenario declares under ``[models.NAME]``, resolved in file order."""
-        known = dict(catalogue().models)
-        declared: dict[str, OrganisationModel] = {}
-        for name, declaration in self.models.items():
-            if not re.match(NAME_PATTERN, name):
-                raise ValueError(f"models.{shown(name)}: a model name is letters, digits, '_', '.' and '-'")
-            if name in catalogue().models:
-                raise ValueError(f"models.{name} would hide the shipped model {name!r}; give the declaration "
-                                 "another name (it may extend the shipped one)")
-            known[name] = declared[name] = declare(name, declaration, known)
-        return declared
+        """The models this scenario declares under ``[models.NAME]``, resolved in file order.
+
+        Resolved once per distinct set of declarations (every run of a batch asks), keyed on
+        their JSON, so a copy with other ``models`` never sees a stale resolution.
+        """
+        return dict(_resolve_models(json.dumps(self.models)))  # file order kept: a model may extend an earlier one
+
+    @property
+    def max_replications(self) -> int:
+        """Replications per group at most: the fixed count, or the adaptive rule's maximum."""
+        return self.replications if isinstance(self.replications, int) else self.replications.max
 
     def organisation(self, structure: str) -> str | OrganisationModel:
         """What a run of ``structure`` simulates: a shipped model's name, or the declared model."""
@@ -201,8 +203,7 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _plannable(self) -> Scenario:
         """Refuse, before anything is written, a batch too large to plan on one machine."""
-        reps = self.replications if isinstance(self.replications, int) else self.replications.max
-        runs = len(self.structures) * len(self.measures) * design_size(self.design) * reps
+        runs = len(self.structures) * len(self.measures) * design_size(self.design) * self.max_replications
         if runs > MAX_RUNS:
             raise ValueError(f"the batch would have {runs:,} runs (structures x measure sets x design points x "
                              f"replications); at most {MAX_RUNS:,} can be planned: split it into several scenarios")
@@ -239,6 +240,21 @@ ALLOWED: dict[str, str] = {
     "replications.batch": f"a whole number in [1, {MAX_COUNT}]",
 }
 _TYPE_TAGS = frozenset({"int", "float", "str", "bool", "AdaptiveReplications"})
+
+
+@functools.lru_cache(maxsize=64)
+def _resolve_models(declarations: str) -> dict[str, OrganisationModel]:
+    """Declared models from their JSON (see :meth:`Scenario.organisations`); ValueError names the field."""
+    known = dict(catalogue().models)
+    declared: dict[str, OrganisationModel] = {}
+    for name, declaration in json.loads(declarations).items():
+        if not re.match(NAME_PATTERN, name):
+            raise ValueError(f"models.{shown(name)}: a model name is letters, digits, '_', '.' and '-'")
+        if name in catalogue().models:
+            raise ValueError(f"models.{name} would hide the shipped model {name!r}; give the declaration "
+                             "another name (it may extend the shipped one)")
+        known[name] = declared[name] = declare(name, declaration, known)
+    return declared
 
 
 def _location(loc: tuple[Any, ...]) -> str:

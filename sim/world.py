@@ -181,6 +181,7 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
                         issuing_arena=names.index(model.issuing_arena) if model.issuing_arena else -1,
                         lead=lead_agency, per_year=params.joint_assignments, arena=field_arena,
                         letters=LETTERS_SET, letter_set=joint_set, channel=-1))
+    joint = len(streams) - 1  # the field's joint stream, whose letters set the arenas' stakes below
     for m in chosen:
         for s in m.streams:
             streams.append(_measure_stream(s, index, names))
@@ -196,7 +197,7 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
             st_letter_set[t, _resolve(c, index, "joint_letters")] = True
 
     # 002 §Forankring: a member whose own letter carries the field's joint assignment has a full stake in it
-    signalled = (kind == MINISTRY) | identical | st_letter_set[n_min]
+    signalled = (kind == MINISTRY) | identical | st_letter_set[joint]
     stake = relevance * np.where(signalled, 1.0, params.weak_priority)
     mun = actors.municipalities
     population = mun["population"].to_numpy(float)
