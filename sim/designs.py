@@ -2,7 +2,8 @@
 
 Samples come from ``scipy.stats.qmc`` (Latin hypercube) and SALib (Morris
 trajectories; Saltelli's scheme on the Sobol' sequence, which Sobol' indices need),
-never hand-written.  Integer parameters are rounded.  Points are a
+never hand-written.  A factor is a behavioural parameter or a structural field
+(:mod:`sim.structural`); integer ones are rounded.  Points are a
 deterministic function of the design (its ``seed`` included), so the same scenario
 always visits the same points.
 """
@@ -10,6 +11,7 @@ always visits the same points.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 from SALib.sample import morris as morris_sample
@@ -18,11 +20,14 @@ from scipy.stats import qmc
 
 from .parameters import BY_NAME
 from .scenario import Design
+from .structural import is_structural, typed
 
-Point = dict[str, float]
+Point = dict[str, Any]  # factor -> value: floats for behavioural parameters, a structure's own types for fields
 
 
-def _typed(name: str, value: float) -> float:
+def _typed(name: str, value: Any) -> Any:
+    if is_structural(name):
+        return typed(name, value.item() if isinstance(value, np.generic) else value)
     return float(round(value)) if BY_NAME[name].integer else float(value)
 
 

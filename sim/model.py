@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -19,7 +20,7 @@ from .kernels.observation import measure
 from .metrics import CRITERIA, METRICS, SECTORS
 from .parameters import validate
 from .state import PHASES, STATUSES, grow, initial_state, max_new_assignments
-from .structures import CHANNELS, OrganisationModel, check_measures, check_structure
+from .structures import CHANNELS, Measure, OrganisationModel, check_measures, check_structure
 from .world import DIRECTORATE, MINISTRY, build_world
 
 ENGINES = ("numba", "python")
@@ -68,7 +69,8 @@ class CoordinationModel(mesa.Model):
     Args:
         structure: organisation model: ``baseline``, ``model1``, ``model2`` or ``model3``, or an
             :class:`~sim.structures.OrganisationModel` built in code (e.g. a temporary programme).
-        measures: measures of seed 002 §5.4 switched on, combinable with any model.
+        measures: measures of seed 002 §5.4 switched on, combinable with any model: names, or a mapping of
+            name -> :class:`~sim.structures.Measure` for measures built in code.
         engine: ``"numba"`` (compiled kernels) or ``"python"`` (the same rules in the agents' methods).
         municipalities: ``"norway"`` (shipped synthetic set), a CSV path or a DataFrame.
         n_municipalities: if given, a synthetic set of this many municipalities instead.
@@ -86,7 +88,7 @@ class CoordinationModel(mesa.Model):
     def __init__(
         self,
         structure: str | OrganisationModel = "baseline",
-        measures: tuple[str, ...] | list[str] = (),
+        measures: Sequence[str] | Mapping[str, Measure] = (),
         *,
         engine: str = "numba",
         municipalities: str | os.PathLike[str] | pd.DataFrame = "norway",
@@ -103,7 +105,8 @@ class CoordinationModel(mesa.Model):
             rng = _seed("rng", rng)
         super().__init__(seed=seed, rng=rng)
         organisation = check_structure(structure)
-        self.measures = check_measures(measures)
+        measure_set = check_measures(measures)
+        self.measures = tuple(measure_set)
         if engine not in ENGINES:
             raise ValueError(f"engine {shown(engine)} is not known. Allowed: {', '.join(ENGINES)}.")
         if horizon_weeks is not None:
@@ -118,7 +121,7 @@ class CoordinationModel(mesa.Model):
         self.horizon_weeks = horizon_weeks
         self.actors = _actors(municipalities, n_municipalities, rer_pot)
         key = counter_rng.key_from_seed(int(self.rng.integers(0, 2**63 - 1)))
-        self.world = build_world(self.actors, structure, self.measures, self.params, key, mandate_change_week)
+        self.world = build_world(self.actors, structure, measure_set, self.params, key, mandate_change_week)
         self.state = initial_state(self.world, self.params, len(METRICS))
         self._open_in_arena = np.zeros(len(self.world.ar_lead), np.int64)
         self._create_agents()
@@ -269,4 +272,4 @@ def _actors(municipalities: str | os.PathLike[str] | pd.DataFrame, n_municipalit
     return Actors(base.ministries, base.directorates, base.regional_offices, table)
 
 
-__all__ = ["CoordinationModel", "ENGINES"]
+__all__ = ["ENGINES", "CoordinationModel"]

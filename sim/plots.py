@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -385,6 +386,17 @@ def coverage_by_size_class(runs: pd.DataFrame) -> Figure:
 
 
 # --- sweeps ---
+def is_numeric(column: pd.Series) -> bool:
+    """Whether a varied factor is a number (a parameter, a numeric structural field) rather than a choice."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _differs(column: pd.Series, reference: Any) -> np.ndarray:
+    if is_numeric(column):
+        return ~np.isclose(column.to_numpy(float), float(reference))
+    return (column != reference).to_numpy()
+
+
 def sweep_data(runs: pd.DataFrame, parameter: str, criteria: Sequence[str] = CRITERIA, *, bins: int = 8,
                max_values: int = 12) -> tuple[pd.DataFrame, str]:
     """Mean and 95 % CI of each criterion per value (or quantile bin) of ``parameter``, per group.
@@ -404,16 +416,18 @@ def sweep_data(runs: pd.DataFrame, parameter: str, criteria: Sequence[str] = CRI
     others = [p for p in varied_parameters(runs) if p != parameter]
     base = runs[runs["point"] == 0] if "point" in runs else runs.iloc[:0]
     if others and not base.empty:
-        reference = base.iloc[0][[parameter, *others]].to_numpy(float)
-        differs = ~np.isclose(runs[[parameter, *others]].to_numpy(float), reference)
+        reference = base.iloc[0]
+        differs = np.column_stack([_differs(runs[c], reference[c]) for c in [parameter, *others]])
         if (differs.sum(axis=1) <= 1).all():  # one factor at a time
             data = runs[~differs[:, 1:].any(axis=1)]
             note = "one factor at a time: the other varied parameters at their base values"
         else:
             what = others[0] if len(others) == 1 else f"{len(others)} varied parameters"
             note = f"averaged over the other {what}"
-    x = data[parameter].astype(float)
-    if x.nunique() > max_values:
+    if not is_numeric(data[parameter]):  # a structural choice (a topology, who issues, whose letters): one level each
+        x = data[parameter].astype(str)
+        position = x
+    elif (x := data[parameter].astype(float)).nunique() > max_values:
         binned = pd.qcut(x, q=bins, duplicates="drop")
         position = x.groupby(binned, observed=True).transform("mean")
         note = f"values binned into {binned.nunique()} quantile bins, each placed at its mean; " + (
@@ -444,6 +458,8 @@ def sweep_response(runs: pd.DataFrame, parameter: str, criteria: Sequence[str] =
                          layout="constrained", squeeze=False)
     styles = ["-", "--", ":", "-."]
     spec = BY_NAME.get(parameter)
+    choices = [] if is_numeric(runs[parameter]) else sorted(table[parameter].unique())
+    levels = {c: k for k, c in enumerate(choices)}  # a choice's position on the x axis
     for ax, criterion in zip(axes.flat, criteria, strict=False):
         part = table[table["criterion"] == criterion]
         for s, m in groups.keys:
@@ -452,7 +468,8 @@ def sweep_response(runs: pd.DataFrame, parameter: str, criteria: Sequence[str] =
                 continue
             colour = MODEL_COLOURS.get(s, "#4c72b0")
             style = styles[groups.sets.index(m) % len(styles)]
-            x, y = line[parameter].to_numpy(float), line["mean"].to_numpy(float)
+            x = line[parameter].map(levels).to_numpy(float) if levels else line[parameter].to_numpy(float)
+            y = line["mean"].to_numpy(float)
             half = line["ci95_half"].to_numpy(float)
             ax.plot(x, y, color=colour, linestyle=style, marker=MODEL_MARKERS.get(s, "o"), markersize=4,
                     linewidth=1.4)
@@ -468,6 +485,8 @@ def sweep_response(runs: pd.DataFrame, parameter: str, criteria: Sequence[str] =
         ax.set_xlabel(f"{parameter}{unit}")
         if spec is not None and spec.integer:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if choices:
+            ax.set_xticks(range(len(choices)), [textwrap.fill(c, 14) for c in choices], fontsize="small")
     for ax in axes[:, 0]:
         ax.set_ylabel("criterion score (0–1)" if set(criteria) <= set(CRITERIA) else "value")
     handles = []

@@ -30,7 +30,6 @@ from .plots import (
     pretty,
     read_sensitivity,
     save_batch_figures,
-    varied_parameters,
 )
 from .validation import report_verdicts
 
@@ -163,22 +162,26 @@ def _network_figures(manifest: dict[str, Any], runs: pd.DataFrame) -> list[tuple
         return []
     import io
 
+    from .batch.specs import plan
+    from .batch.work import simulated
     from .model import CoordinationModel
+    from .scenario import scenario_from_dict
 
-    scenario = manifest.get("scenario", {})
-    varied = varied_parameters(runs)
+    scenario = scenario_from_dict(manifest.get("scenario", {}), "manifest.json")
+    specs = {s.run_id: s for s in plan(scenario)}
     found = []
     for structure in dict.fromkeys(runs["structure"]):
         rows = runs[runs["structure"] == structure].sort_values(["point", "replication"], kind="stable")
         first = rows.iloc[0]
-        params = {**scenario.get("parameters", {}), **{p: float(first[p]) for p in varied}}
         measures = tuple(m for m in str(first["measures"]).split(",") if m)
         title = f"{model_label(structure)}, {measures_label(first['measures'])}"
         try:
-            model = CoordinationModel(structure=structure, measures=measures, engine=scenario.get("engine", "numba"),
-                                      municipalities=scenario.get("municipalities", "norway"), rng=int(first["seed"]),
-                                      **params)
-            model.run_weeks(int(scenario.get("weeks", 520)))
+            organisation, params = simulated(specs[first["run_id"]], scenario)
+            model = CoordinationModel(structure=organisation, measures=scenario.measure_set(measures),
+                                      engine=scenario.engine, municipalities=scenario.municipalities,
+                                      mandate_change_week=scenario.mandate_change, rer_pot=scenario.rer_pot,
+                                      rng=int(first["seed"]), **params)
+            model.run_weeks(scenario.weeks)
             fig = actor_network(model)
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=NETWORK_DPI)
@@ -284,16 +287,23 @@ def _describe_design(design: dict[str, Any]) -> str:
     if kind == "none":
         return "none (base parameters only)"
     parts = [f"<code>{esc(kind)}</code>"]
-    for parameter, values in design.get("values", {}).items():
-        parts.append(f"{esc(parameter)} ∈ {{{esc(', '.join(f'{v:g}' for v in values))}}}")
-    for parameter, (low, high) in design.get("ranges", {}).items():
-        parts.append(f"{esc(parameter)} ∈ [{low:g}, {high:g}]")
+    for factor, values in design.get("values", {}).items():
+        parts.append(f"{esc(factor)} ∈ {{{esc('; '.join(_value(v) for v in values))}}}")
+    for factor, (low, high) in design.get("ranges", {}).items():
+        parts.append(f"{esc(factor)} ∈ [{low:g}, {high:g}]")
     if kind in ("lhs", "sobol", "morris"):
         parts.append(f"samples = {design.get('samples')}")
         if kind == "morris":
             parts.append(f"levels = {design.get('levels')}")
         parts.append(f"design seed = {design.get('seed')}")
     return "; ".join(parts)
+
+
+def _value(value: Any) -> str:
+    """A design value in words: numbers as %g, lists of codes joined, text as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    return f"{value:g}"
 
 
 def _what_was_run(manifest: dict[str, Any], failures: pd.DataFrame) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -12,17 +13,18 @@ import pyarrow.parquet as pq
 
 from .checks import MAX_WEEKS, shown, whole_number
 from .model import CoordinationModel
-from .structures import OrganisationModel
+from .structures import Measure, OrganisationModel
 
 
-def run_one(structure: str | OrganisationModel, measures: tuple[str, ...] | list[str] = (), *, weeks: int = 520, seed: int = 0,
+def run_one(structure: str | OrganisationModel, measures: Sequence[str] | Mapping[str, Measure] = (), *, weeks: int = 520,
+            seed: int = 0,
             engine: str = "numba", municipalities: str | os.PathLike[str] | pd.DataFrame = "norway",
             mandate_change_week: int | None = None, rer_pot: str = "national", **parameters: float) -> pd.DataFrame:
     """Simulate ``weeks`` weeks (at least one) and return the metrics, one row per week (week 0 = the start)."""
     weeks = whole_number(weeks, "run_one: weeks", 1, MAX_WEEKS)
-    if isinstance(measures, str) or not isinstance(measures, list | tuple):
+    if isinstance(measures, str) or not isinstance(measures, list | tuple | Mapping):
         raise ValueError(f"run_one: measures must be a list of measure names, got {shown(measures)}.")
-    model = CoordinationModel(structure=structure, measures=tuple(measures), engine=engine,
+    model = CoordinationModel(structure=structure, measures=measures, engine=engine,
                               municipalities=municipalities, mandate_change_week=mandate_change_week, rer_pot=rer_pot,
                               rng=seed, **parameters)
     model.run_weeks(weeks)

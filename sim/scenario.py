@@ -29,9 +29,18 @@ from pydantic import (
     model_validator,
 )
 
-from .checks import MAX_COUNT, MAX_SEED, MAX_WEEKS, shown
+from .checks import MAX_COUNT, MAX_SEED, MAX_WEEKS, is_number, shown
 from .parameters import BY_NAME, suggest, validate
-from .structures import OrganisationModel, catalogue, check_measures, declare
+from .structural import MODEL_FIELDS, NUMERIC, changed, check_factor, field_of, is_structural, numeric_type, typed
+from .structures import (
+    Measure,
+    OrganisationModel,
+    catalogue,
+    check_measures,
+    check_structure,
+    declare,
+    declare_measure,
+)
 
 
 class ScenarioError(ValueError):
@@ -98,24 +107,40 @@ class Design(_Strict):
             if self.samples < 1:
                 raise ValueError(f"design kind {self.kind!r} needs 'samples' >= 1")
         for name in [*self.values, *self.ranges]:
-            if name not in BY_NAME:
+            if is_structural(name):
+                check_factor(name)
+            elif name not in BY_NAME:
                 close = difflib.get_close_matches(name, list(BY_NAME), n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
-                raise ValueError(f"cannot vary unknown parameter {name!r}.{hint}")
+                raise ValueError(f"cannot vary unknown parameter {name!r}.{hint} Structural fields are named "
+                                 f"{', '.join(MODEL_FIELDS)}, arena.<NAME>.<field> or field_arena.<field>")
         for name, values in self.values.items():
             if not values:
                 raise ValueError(f"values for {name!r} must not be empty")
             for v in values:
                 _check_value(name, v)
         for name, (low, high) in self.ranges.items():
+            if is_structural(name) and numeric_type(name) is None:
+                raise ValueError(f"range for {name!r}: a range spans numbers; {field_of(name)!r} takes choices, so "
+                                 f"vary it with a grid or oat design ('values'). Numeric fields: {', '.join(NUMERIC)}")
             _check_value(name, low)
             _check_value(name, high)
             if not low < high:
                 raise ValueError(f"range for {name!r} must have low < high, got [{shown(low)}, {shown(high)}]")
         return self
 
+    @property
+    def factors(self) -> list[str]:
+        """The names the design varies, sorted: behavioural parameters and structural fields."""
+        return sorted(set(self.values) | set(self.ranges))
 
-def _check_value(name: str, value: float) -> None:
+
+def _check_value(name: str, value: Any) -> None:
+    if is_structural(name):
+        kind = numeric_type(name)
+        if kind is not None and isinstance(value, bool | int | float) and not is_number(value):
+            raise ValueError(f"{name!r}: {shown(value)} is not a number")
+        return  # what a structure allows is checked per structure (Scenario._structural_design)
     try:
         validate({name: value})
     except ValueError as exc:
@@ -127,7 +152,9 @@ class Scenario(_Strict):
 
     name: str = Field(min_length=1, max_length=100, pattern=NAME_PATTERN)
     description: StrictStr = ""
+    structure_file: StrictStr = ""  # a TOML file of [models.NAME] and [measures.NAME], read into the two below
     models: dict[str, dict[str, Any]] = {}
+    declared_measures: dict[str, dict[str, Any]] = {}  # [declared_measures.NAME]: `measures` is the list of sets
     structures: list[StrictStr] = Field(min_length=1)
     measures: list[list[StrictStr]] = [[]]
     weeks: StrictInt = Field(ge=1, le=MAX_WEEKS)
@@ -139,18 +166,43 @@ class Scenario(_Strict):
     parameters: dict[str, Any] = {}
     mandate_change_week: StrictInt | Literal["never"] = "never"
     design: Design = Design()
+    series: bool = Field(default=True, strict=True)  # keep each run's weekly series (steps.parquet); false for big sweeps
     output: str = ""
     run_time_limit: float = Field(default=3600.0, gt=0, strict=True)  # seconds one run may take before it is stopped
 
     @model_validator(mode="after")
     def _known_structures(self) -> Scenario:
-        """Declared models are valid and named like names; every structure is shipped or declared."""
+        """Declarations are valid and named like names; every structure and measure is shipped or declared."""
         declared = self.organisations()
         for s in self.structures:
             if s not in declared and s not in catalogue().models:
                 names = [*catalogue().models, *declared]
                 raise ValueError(f"structures: {shown(s)} is neither a shipped nor a declared model."
                                  f"{suggest(s, names)} Allowed: {', '.join(names)}")
+        mine = self.measure_declarations()
+        for k, measure_set in enumerate(self.measures):
+            try:
+                check_measures(measure_set, mine)
+            except ValueError as exc:
+                raise ValueError(f"measures.{k}: {str(exc).removeprefix('measures: ')}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _structural_design(self) -> Scenario:
+        """Every structural value the design names gives every structure a valid one (before any run)."""
+        design = self.design
+        for name in design.factors:
+            if not is_structural(name):
+                continue
+            values = design.values.get(name) or design.ranges[name]
+            for structure in self.structures:
+                for value in values:
+                    try:
+                        changed(check_structure(self.organisation(structure)), {name: typed(name, value)})
+                    except ValueError as exc:
+                        where = "values" if name in design.values else "ranges"
+                        raise ValueError(f"design.{where}.{name!r}: {shown(value)} for structure {structure!r}: "
+                                         f"{exc}") from None
         return self
 
     def organisations(self) -> dict[str, OrganisationModel]:
@@ -160,6 +212,14 @@ class Scenario(_Strict):
         their JSON, so a copy with other ``models`` never sees a stale resolution.
         """
         return dict(_resolve_models(json.dumps(self.models)))  # file order kept: a model may extend an earlier one
+
+    def measure_declarations(self) -> dict[str, Measure]:
+        """The measures this scenario declares under ``[declared_measures.NAME]``, resolved in file order."""
+        return dict(_resolve_measures(json.dumps(self.declared_measures)))
+
+    def measure_set(self, measures: tuple[str, ...]) -> dict[str, Measure]:
+        """What a run with these measure names simulates: each name's shipped or declared measure."""
+        return check_measures(measures, self.measure_declarations())
 
     @property
     def max_replications(self) -> int:
@@ -172,10 +232,10 @@ class Scenario(_Strict):
 
     @field_validator("measures")
     @classmethod
-    def _known_measures(cls, v: list[list[str]]) -> list[list[str]]:
+    def _sorted_sets(cls, v: list[list[str]]) -> list[list[str]]:
         if not v:
             raise ValueError("measures must list at least one measure set ([] = no measures)")
-        return [list(check_measures(m)) for m in v]
+        return [sorted(set(m)) for m in v]
 
     @field_validator("replications", mode="before")
     @classmethod
@@ -245,15 +305,26 @@ _TYPE_TAGS = frozenset({"int", "float", "str", "bool", "AdaptiveReplications"})
 @functools.lru_cache(maxsize=64)
 def _resolve_models(declarations: str) -> dict[str, OrganisationModel]:
     """Declared models from their JSON (see :meth:`Scenario.organisations`); ValueError names the field."""
-    known = dict(catalogue().models)
-    declared: dict[str, OrganisationModel] = {}
-    for name, declaration in json.loads(declarations).items():
+    return _resolve(json.loads(declarations), catalogue().models, declare, "models", "model")
+
+
+@functools.lru_cache(maxsize=64)
+def _resolve_measures(declarations: str) -> dict[str, Measure]:
+    """Declared measures from their JSON (see :meth:`Scenario.measure_declarations`)."""
+    return _resolve(json.loads(declarations), catalogue().measures, declare_measure, "declared_measures", "measure")
+
+
+def _resolve(declarations: dict[str, Any], shipped: dict[str, Any], build: Any, field: str, what: str) -> dict[str, Any]:
+    """Declarations in file order (one may extend an earlier one or a shipped one), each under a new name."""
+    known = dict(shipped)
+    declared: dict[str, Any] = {}
+    for name, declaration in declarations.items():
         if not re.match(NAME_PATTERN, name):
-            raise ValueError(f"models.{shown(name)}: a model name is letters, digits, '_', '.' and '-'")
-        if name in catalogue().models:
-            raise ValueError(f"models.{name} would hide the shipped model {name!r}; give the declaration "
+            raise ValueError(f"{field}.{shown(name)}: a {what} name is letters, digits, '_', '.' and '-'")
+        if name in shipped:
+            raise ValueError(f"{field}.{name} would hide the shipped {what} {name!r}; give the declaration "
                              "another name (it may extend the shipped one)")
-        known[name] = declared[name] = declare(name, declaration, known)
+        known[name] = declared[name] = build(name, declaration, known)
     return declared
 
 
@@ -286,11 +357,49 @@ def _explain(path: str, exc: ValidationError) -> str:
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a scenario given as a dict (for sweeps built in code)."""
+    """Validate a scenario given as a dict (for sweeps built in code).
+
+    A ``structure_file`` (relative to ``source``'s folder) is read here, its ``[models]`` and
+    ``[measures]`` put in front of the scenario's own declarations, so the scenario (and every
+    results folder's fingerprint) holds what was declared, not only where.
+    """
+    if isinstance(data, dict) and isinstance(data.get("structure_file"), str) and data["structure_file"]:
+        data = _with_structure_file(data, source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_explain(source, exc)) from None
+
+
+def _with_structure_file(data: dict[str, Any], source: str) -> dict[str, Any]:
+    path = Path(data["structure_file"])
+    if not path.is_absolute() and source != "<scenario>":
+        path = Path(source).parent / path
+    try:
+        declared = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{source}: field 'structure_file': cannot read {path} ({exc}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}.") from None
+    extra = sorted(set(declared) - {"models", "measures"})
+    if extra:
+        raise ScenarioError(f"{path}: unknown table {extra[0]!r}; a structure file holds [models.NAME] and "
+                            "[measures.NAME] tables, as sim/data/structures.toml does.")
+    merged = dict(data)
+    for ours, theirs in (("models", "models"), ("declared_measures", "measures")):
+        table = declared.get(theirs, {})
+        if not isinstance(table, dict):
+            raise ScenarioError(f"{path}: [{theirs}] must be a table of NAME -> declaration.")
+        own = data.get(ours, {}) if isinstance(data.get(ours, {}), dict) else {}
+        twice = sorted(set(table) & set(own))
+        if twice:
+            raise ScenarioError(f"{source}: {ours}.{twice[0]} is declared both here and in {path}; keep one.")
+        try:  # the file's own declarations first, so that an error names the file they are in
+            (_resolve_models if ours == "models" else _resolve_measures)(json.dumps(table))
+        except ValueError as exc:
+            raise ScenarioError(f"{path}: {str(exc).replace('declared_measures.', 'measures.')}.") from None
+        merged[ours] = {**table, **own}
+    return merged
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:

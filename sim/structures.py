@@ -8,6 +8,7 @@ time, programme period, costs) and the arenas that exist today.  This module val
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -19,6 +20,9 @@ from .parameters import suggest
 
 Channel = Literal["measure", "guidance", "grant"]
 CHANNELS: tuple[str, ...] = ("measure", "guidance", "grant")
+# rules of seed 002 §5.4 that a measure switches on (each is one rule of the kernels, for any model)
+Rule = Literal["identical_assignments", "state_support", "outreach", "rer_contact_point", "programme_financing"]
+RULES: tuple[str, ...] = Rule.__args__
 
 
 class _Strict(BaseModel):
@@ -91,10 +95,11 @@ class OrganisationModel(_Strict):
 
 
 class Measure(_Strict):
-    """A measure of seed 002 §5.4: a switch that combines with any model."""
+    """A measure of seed 002 §5.4, combinable with any model: rules it switches on, arenas and streams it adds."""
 
     title: str
     source: str
+    rules: tuple[Rule, ...] = ()
     arenas: tuple[Arena, ...] = ()
     streams: tuple[Stream, ...] = ()
 
@@ -113,14 +118,14 @@ class Catalogue(_Strict):
     measures: dict[str, Measure]
 
 
-def arenas_of(model: OrganisationModel, measures: tuple[str, ...]) -> list[Arena]:
+def arenas_of(model: OrganisationModel, measures: Mapping[str, Measure]) -> list[Arena]:
     """The arenas a simulated organisation has: the model's, the measures', then today's not redeclared.
 
     A later declaration of an arena name already taken is an error, except that a
     model or measure may redeclare one of today's arenas (it then replaces it).
     """
     cat = catalogue()
-    own = list(model.arenas) + [a for m in measures for a in cat.measures[m].arenas]
+    own = list(model.arenas) + [a for m in measures.values() for a in m.arenas]
     names = [a.name for a in own]
     for name in names:
         if names.count(name) > 1:
@@ -140,22 +145,38 @@ def catalogue() -> Catalogue:
     return Catalogue.model_validate(tomllib.loads(text))
 
 
-def declare(name: str, declaration: dict[str, Any], known: dict[str, OrganisationModel]) -> OrganisationModel:
+def declare(name: str, declaration: dict[str, Any], known: Mapping[str, OrganisationModel]) -> OrganisationModel:
     """An organisation model declared in a scenario file, as in ``structures.toml`` or derived from a known one.
 
     ``extends = "model2"`` starts from that model (shipped, or declared earlier in the
     file); the other keys override its fields (``arenas`` replaces the whole list), and
     ``arena."<name>"`` tables override one arena's fields, with ``add_members`` and
-    ``remove_members`` to change who sits in it.  Raises ValueError naming the field.
+    ``remove_members`` to change who sits in it.  An arena that exists today may be
+    changed too: the model then declares its own version of it.  Raises ValueError naming the field.
     """
-    where = f"models.{name}"
+    model = _derive(f"models.{name}", name, declaration, known, OrganisationModel)
+    check_codes(model, f"models.{name}")
+    return model
+
+
+def declare_measure(name: str, declaration: dict[str, Any], known: Mapping[str, Measure]) -> Measure:
+    """A measure declared in a scenario file: as in ``structures.toml``, or ``extends`` a known one (as models do)."""
+    measure = _derive(f"declared_measures.{name}", name, declaration, known, Measure)
+    check_codes(measure, f"declared_measures.{name}")
+    return measure
+
+
+def _derive(where: str, name: str, declaration: dict[str, Any], known: Mapping[str, Any], kind: type[_Strict]) -> Any:
+    """A model or measure from its declaration, which may extend a known one and change its arenas."""
+    if not isinstance(declaration, dict):
+        raise ValueError(f"{where} must be a table of fields, got {shown(declaration)}.")
     decl = dict(declaration)
     base_name = decl.pop("extends", None)
     edits = decl.pop("arena", {})
     data: dict[str, Any] = {}
     if base_name is not None:
         if not isinstance(base_name, str) or base_name not in known:
-            raise ValueError(f"{where}.extends: {shown(base_name)} is not a model.{suggest(str(base_name), known)} "
+            raise ValueError(f"{where}.extends: {shown(base_name)} is not known.{suggest(str(base_name), known)} "
                              f"Allowed: {', '.join(known)}.")
         data = known[base_name].model_dump()
         data["title"] = f"{data['title']} (variant {name})"
@@ -164,45 +185,68 @@ def declare(name: str, declaration: dict[str, Any], known: dict[str, Organisatio
         raise ValueError(f"{where}.arena must be a table of arena name -> changes, got {shown(edits)}.")
     arenas = [dict(a) if isinstance(a, dict) else a for a in data.get("arenas", [])]
     for arena_name, change in edits.items():
-        names = [a.get("name") for a in arenas if isinstance(a, dict)]
-        if arena_name not in names:
-            raise ValueError(f"{where}.arena: no arena {shown(arena_name)} to change.{suggest(arena_name, names)} "
-                             f"Arenas: {', '.join(map(str, names)) or 'none'}.")
-        if not isinstance(change, dict):
-            raise ValueError(f"{where}.arena.{arena_name!r} must be a table of field changes, got {shown(change)}.")
-        arena = arenas[names.index(arena_name)]
-        change = dict(change)
-        members = list(arena.get("members", ()))
-        for code in _codes(change.pop("remove_members", []), f"{where}.arena.{arena_name!r}.remove_members"):
-            if code not in members:
-                raise ValueError(f"{where}.arena.{arena_name!r}.remove_members: {code!r} is not a member; "
-                                 f"members: {', '.join(members)}.")
-            members.remove(code)
-        members += [c for c in _codes(change.pop("add_members", []), f"{where}.arena.{arena_name!r}.add_members")
-                    if c not in members]
-        arena.update(change, members=tuple(members))
+        arenas = edit_arena(arenas, arena_name, change, f"{where}.arena.{arena_name!r}")
     if arenas:
         data["arenas"] = arenas
+    return validated(kind, data, where)
+
+
+def validated(kind: type[_Strict], data: dict[str, Any], where: str) -> Any:
+    """``data`` validated as a model or measure; a ValueError names the field under ``where``."""
     try:
-        model = OrganisationModel.model_validate(data)
+        return kind.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         raise ValueError(f"{where}{'.' + loc if loc else ''}: {msg} (got {shown(err.get('input'))}).") from None
-    _check_codes(model, where)
-    return model
 
 
-def _check_codes(model: OrganisationModel, where: str) -> None:
-    """Every actor code a declared model names exists in the actor data (before any run starts)."""
+def edit_arena(arenas: list[dict[str, Any]], arena_name: str, change: Any, where: str) -> list[dict[str, Any]]:
+    """``arenas`` (as dicts) with one arena's fields changed; one of today's arenas is copied in first.
+
+    ``add_members`` and ``remove_members`` change who sits in it; other keys replace fields.
+    """
+    names = [a.get("name") for a in arenas]
+    today = {a.name: a for a in catalogue().today.arenas}
+    if arena_name not in names and arena_name in today:
+        arenas = [*arenas, today[arena_name].model_dump()]
+        names.append(arena_name)
+    if arena_name not in names:
+        choices = [*names, *(n for n in today if n not in names)]
+        raise ValueError(f"{where}: no arena {shown(arena_name)} to change.{suggest(str(arena_name), choices)} "
+                         f"Arenas: {', '.join(map(str, choices))}.")
+    if not isinstance(change, dict):
+        raise ValueError(f"{where} must be a table of field changes, got {shown(change)}.")
+    arenas = list(arenas)
+    arena = dict(arenas[names.index(arena_name)])
+    change = dict(change)
+    members = list(arena.get("members", ()))
+    for code in _codes(change.pop("remove_members", []), f"{where}.remove_members"):
+        if code not in members:
+            raise ValueError(f"{where}.remove_members: {code!r} is not a member; members: {', '.join(members)}.")
+        members.remove(code)
+    members += [c for c in _codes(change.pop("add_members", []), f"{where}.add_members") if c not in members]
+    arena.update(members=tuple(members))
+    arena.update(change)
+    arenas[names.index(arena_name)] = arena
+    return arenas
+
+
+def check_codes(declared: OrganisationModel | Measure, where: str) -> None:
+    """Every actor code a declared model or measure names exists in the actor data (before any run starts)."""
     from .datasets import load_actors
 
     actors = load_actors()
     codes = {*actors.ministries["code"], *actors.directorates["code"], *actors.regional_offices["code"]}
-    named = [("issuer", model.issuer), ("lead_agency", model.lead_agency)]
-    named += [("joint_letters", c) for c in (() if model.joint_letters == "arena" else model.joint_letters)]
-    for k, arena in enumerate(model.arenas):
+    named: list[tuple[str, str]] = []
+    if isinstance(declared, OrganisationModel):
+        named += [("issuer", declared.issuer), ("lead_agency", declared.lead_agency)]
+        named += [("joint_letters", c) for c in (() if declared.joint_letters == "arena" else declared.joint_letters)]
+    else:
+        for k, stream in enumerate(declared.streams):
+            named += [(f"streams.{k}.issuer", stream.issuer), (f"streams.{k}.lead", stream.lead)]
+    for k, arena in enumerate(declared.arenas):
         named += [(f"arenas.{k}.members", c) for c in arena.members]
         named += [(f"arenas.{k}.reference_group", c) for c in arena.reference_group]
     for field, code in named:
@@ -228,14 +272,24 @@ def check_structure(structure: str | OrganisationModel) -> OrganisationModel:
     return models[structure]
 
 
-def check_measures(measures: object) -> tuple[str, ...]:
-    """Measures as a sorted tuple without repeats, or a ValueError naming the bad one."""
+def check_measures(measures: object, declared: Mapping[str, Measure] | None = None) -> dict[str, Measure]:
+    """Measures by name, sorted and without repeats, or a ValueError naming the bad one.
+
+    ``measures`` is a list of names (shipped, or in ``declared``), or a mapping of
+    name -> :class:`Measure` (measures built in code, as a scenario's declared ones are).
+    """
+    if isinstance(measures, Mapping):
+        for name, m in measures.items():
+            if not isinstance(name, str) or not isinstance(m, Measure):
+                raise ValueError(f"measures: a mapping must give each measure name a Measure, got {shown(name)}: "
+                                 f"{shown(m)}.")
+        return dict(sorted(measures.items()))
     if isinstance(measures, str):
         measures = (measures,) if measures else ()
     if not isinstance(measures, list | tuple | set | frozenset):
         raise ValueError(f"measures must be a list of measure names, got {shown(measures)}.")
-    known = catalogue().measures
+    known = {**catalogue().measures, **(declared or {})}
     for m in measures:
         if not isinstance(m, str) or m not in known:
             raise ValueError(f"measures: {shown(m)} is not a measure.{suggest(str(m), known)} Allowed: {', '.join(known)}.")
-    return tuple(sorted(set(measures)))
+    return {m: known[m] for m in sorted(set(measures))}

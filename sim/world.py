@@ -8,6 +8,7 @@ one index space ``0..n_state-1``; relations between them are the pairs ``i < j``
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -17,6 +18,7 @@ from .parameters import Params
 from .structures import (
     CHANNELS,
     Arena,
+    Measure,
     OrganisationModel,
     Stream,
     arenas_of,
@@ -115,8 +117,8 @@ def _resolve(code: str, index: dict[str, int], where: str) -> int:
     return index[code]
 
 
-def build_world(actors: Actors, structure: str | OrganisationModel, measures: tuple[str, ...], params: Params, key: int,
-                mandate_change_week: int | None = None) -> World:
+def build_world(actors: Actors, structure: str | OrganisationModel, measures: Sequence[str] | Mapping[str, Measure],
+                params: Params, key: int, mandate_change_week: int | None = None) -> World:
     """Compile an organisation model with measures into a :class:`World`.
 
     ``mandate_change_week`` is the scenario's premise about a change of mandate
@@ -125,7 +127,7 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
     """
     model = check_structure(structure)
     measures = check_measures(measures)
-    chosen = [catalogue().measures[m] for m in measures]
+    rules = {r for m in measures.values() for r in m.rules}
     mins, dirs, regs = actors.ministries, actors.directorates, actors.regional_offices
     codes = list(mins["code"]) + list(dirs["code"]) + list(regs["code"])
     index = {c: i for i, c in enumerate(codes)}
@@ -182,10 +184,10 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
                         lead=lead_agency, per_year=params.joint_assignments, arena=field_arena,
                         letters=LETTERS_SET, letter_set=joint_set, channel=-1))
     joint = len(streams) - 1  # the field's joint stream, whose letters set the arenas' stakes below
-    for m in chosen:
+    for m in measures.values():
         for s in m.streams:
             streams.append(_measure_stream(s, index, names))
-    identical = "identical_assignments" in measures
+    identical = "identical_assignments" in rules
     if identical:
         for s in streams:
             s["letters"] = LETTERS_ALL
@@ -237,10 +239,10 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: tu
         st_letter_set=st_letter_set,
         st_channel=np.array([s["channel"] for s in streams], dtype=np.int64),
         identical_assignments=identical,
-        state_support="state_support" in measures,
-        outreach_support="outreach" in measures,
-        rer_contact_point="rer_contact_point" in measures,
-        programme_financing="programme_financing" in measures,
+        state_support="state_support" in rules,
+        outreach_support="outreach" in rules,
+        rer_contact_point="rer_contact_point" in rules,
+        programme_financing="programme_financing" in rules,
         mu_number=mun["number"].to_numpy(np.int64),
         mu_statsforvalter=mu_statsforvalter,
         mu_korus=np.array([index[c] for c in mun["korus"]], dtype=np.int64),

@@ -124,7 +124,7 @@ def test_a_failing_run_is_recorded_and_retried_on_resume(tmp_path, monkeypatch):
     real = sim.batch.work.run_one
 
     def flaky(structure, measures, **kwargs):
-        if structure == "model2" and measures == ("outreach",):
+        if structure == "model2" and tuple(measures) == ("outreach",):
             raise RuntimeError("simulated failure")
         return real(structure, measures, **kwargs)
 

@@ -246,7 +246,7 @@ def test_a_nan_run_is_a_failure_with_its_reason_and_means_stay_finite(tmp_path, 
 
 
 def hang_on_replication_1(structure, measures, **kwargs):
-    if structure == "model2" and measures == ("outreach",) and kwargs["seed"] == HANG_SEED:
+    if structure == "model2" and tuple(measures) == ("outreach",) and kwargs["seed"] == HANG_SEED:
         time.sleep(10**6)
     return REAL_RUN(structure, measures, **kwargs)
 

@@ -109,3 +109,93 @@ def test_a_changed_declaration_is_not_mixed_with_runs_of_the_old_one(tmp_path, c
     assert main(["batch", str(first), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     assert main(["batch", str(second), "--out", str(tmp_path / "out"), "--quiet", "--resume"]) == 2
     assert "models" in capsys.readouterr().err
+
+
+# --- declared measures and structure files ---
+MEASURE_BOARD = '''
+[declared_measures.youth_board]
+title = "A youth board that meets the agencies"
+source = "test"
+
+[[declared_measures.youth_board.arenas]]
+name = "Youth board"
+members = ["Bufdir", "Udir", "Hdir"]
+lead = "Bufdir"
+topology = "star"
+mandate = true
+setup_weeks = 4
+meets_every_weeks = 8
+secretariat_py = 0.3
+knowledge_py = 0.0
+source = "test"
+
+[[declared_measures.youth_board.streams]]
+issuer = "BFD"
+lead = "Bufdir"
+per_year = 2
+channel = "guidance"
+arena = "Youth board"
+'''
+
+
+def test_a_measure_that_declares_a_rule_acts_exactly_as_the_shipped_measure_of_that_rule():
+    """Rules are data: a measure is what it switches on and adds, never its name."""
+    from sim.runner import run_one
+    from sim.structures import Measure
+
+    own = {"letters_for_all": Measure(title="same rule", source="test", rules=("identical_assignments",))}
+    for structure in ("model1", "model3"):
+        shipped = run_one(structure, ["identical_assignments"], weeks=80, seed=3)
+        declared = run_one(structure, own, weeks=80, seed=3)
+        pd.testing.assert_frame_equal(shipped, declared)
+    assert not run_one("model1", [], weeks=80, seed=3).equals(run_one("model1", own, weeks=80, seed=3))
+
+
+def test_declared_measures_combine_with_shipped_ones_in_a_batch(tmp_path, capsys):
+    path = _toml(tmp_path / "s.toml", 'name = "m"\nstructures = ["model1"]\nweeks = 30\nreplications = 2\n'
+                 'measures = [[], ["youth_board"], ["youth_board", "identical_assignments"], ["russ_plus"]]\n'
+                 + MEASURE_BOARD + '\n[declared_measures.russ_plus]\nextends = "russ_collaboration"\n'
+                 '[declared_measures.russ_plus.arena."Russ collaboration"]\nadd_members = ["KDI"]\n')
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert runs.groupby("measures").size().to_dict() == {"": 2, "youth_board": 2,
+                                                         "identical_assignments,youth_board": 2, "russ_plus": 2}
+    capsys.readouterr()
+
+
+def test_a_structure_file_declares_models_and_measures_and_errors_name_it(tmp_path, capsys):
+    _toml(tmp_path / "structures.toml", f'[models.lean]\nextends = "model1"\n[models.lean.arena."{GROUP}"]\n'
+          'meets_every_weeks = 12\n' + MEASURE_BOARD.replace("declared_measures", "measures"))
+    path = _toml(tmp_path / "s.toml", 'name = "f"\nstructure_file = "structures.toml"\nstructures = ["lean"]\n'
+                 'measures = [["youth_board"]]\nweeks = 20\n[models.leaner]\nextends = "lean"\n')
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    assert scenario.organisations()["lean"].arenas[0].meets_every_weeks == 12
+    assert set(scenario.organisations()) == {"lean", "leaner"} and set(scenario.measure_declarations()) == {"youth_board"}
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    _toml(tmp_path / "structures.toml", '[models.lean]\nextends = "model1"\nissuer = "NOPE"\n')
+    assert main(["batch", str(path), "--out", str(tmp_path / "out2"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "structures.toml" in err and "models.lean.issuer" in err and "NOPE" in err
+    assert not (tmp_path / "out2").exists()
+
+
+@pytest.mark.parametrize(("measures", "words"), [
+    ({"x": {"title": "t", "source": "s", "rules": ["nonsense"]}}, ["declared_measures.x.rules", "identical_assignments"]),
+    ({"x": {"extends": "russ"}}, ["declared_measures.x.extends", "russ_collaboration"]),
+    ({"x": {"title": "t", "source": "s", "streams": [{"issuer": "XX", "lead": "Udir", "per_year": 1,
+                                                      "channel": "grant"}]}}, ["declared_measures.x.streams.0.issuer"]),
+    ({"outreach": {"title": "t", "source": "s"}}, ["declared_measures.outreach", "hide"]),
+])
+def test_bad_measure_declarations_are_refused_naming_the_field(measures, words):
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict({**BASE, "structures": ["model1"], "measures": [list(measures)], "declared_measures": measures})
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_a_measure_set_naming_an_undeclared_measure_is_refused():
+    with pytest.raises(ScenarioError, match=r"measures\.1.*'youth_bord'.*Did you mean 'youth_board'"):
+        scenario_from_dict({**BASE, "structures": ["model1"], "measures": [[], ["youth_bord"]],
+                            "declared_measures": {"youth_board": {"title": "t", "source": "s"}}})

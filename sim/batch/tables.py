@@ -24,6 +24,8 @@ from ..metrics import METRICS
 from ..parameters import BY_NAME
 from ..runner import parquet_bytes, write_atomic
 from ..scenario import Scenario
+from ..structural import is_structural, numeric_type, recorded, value_of
+from ..structures import check_structure
 from .specs import RunSpec
 from .store import ChunkStore
 
@@ -53,15 +55,34 @@ def current_points(runs: pd.DataFrame, specs: list[RunSpec]) -> np.ndarray:
 
 
 def tidy(runs: pd.DataFrame, scenario: Scenario, specs: list[RunSpec]) -> pd.DataFrame:
-    """Plan order, current point numbers, fixed column order, every varied parameter's value in every row."""
+    """Plan order, current point numbers, fixed column order, every varied factor's value in every row.
+
+    A structural field a run did not vary holds its structure's own value, so runs can be
+    grouped by any structural choice.
+    """
     order = {s.run_id: k for k, s in enumerate(specs)}
     runs = runs.iloc[np.argsort(runs["run_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     runs["point"] = current_points(runs, specs)
-    varied = sorted(set(scenario.design.values) | set(scenario.design.ranges))
+    varied = sorted({name for s in specs for name, _ in s.parameters})
     for name in varied:
+        if is_structural(name):
+            own = {s: recorded(value_of(check_structure(scenario.organisation(s)), name)) for s in scenario.structures}
+            column = runs[name] if name in runs else pd.Series(None, index=runs.index, dtype=object)
+            runs[name] = _one_type(column.where(column.notna(), runs["structure"].map(own)), numeric_type(name))
+            continue
         fallback = scenario.parameters.get(name, BY_NAME[name].default)
         runs[name] = runs[name].fillna(fallback).astype(float) if name in runs else float(fallback)
     return runs[[*IDENTITY, *varied, *METRICS]]
+
+
+def _one_type(column: pd.Series, kind: type | None) -> pd.Series:
+    """A structural column of one type: the field's number type, bool, or text where values are mixed."""
+    values = column.tolist()
+    if all(isinstance(v, bool) for v in values):
+        return column.astype(bool)
+    if kind is not None and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return column.astype("int64" if kind is int else "float64")
+    return column.map(str)
 
 
 def write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Scenario, specs: list[RunSpec],

@@ -16,6 +16,8 @@ import pandas as pd
 from ..metrics import CRITERIA, LEVEL_SHARES, METRICS
 from ..runner import run_one
 from ..scenario import Scenario
+from ..structural import changed, is_structural, recorded
+from ..structures import OrganisationModel, check_structure
 from .specs import RunSpec
 
 SERIES = ("week", *CRITERIA, *LEVEL_SHARES, "assignments_issued", "assignments_completed", "assignments_dropped")
@@ -39,9 +41,21 @@ class Outcome:
 
 
 def identity_row(spec: RunSpec) -> dict[str, Any]:
-    """The columns that say which run a row is about."""
+    """The columns that say which run a row is about (structural values as a table holds them)."""
     return {"run_id": spec.run_id, "structure": spec.structure, "measures": ",".join(spec.measures),
-            "point": spec.point, "replication": spec.replication, "seed": spec.seed, **dict(spec.parameters)}
+            "point": spec.point, "replication": spec.replication, "seed": spec.seed,
+            **{k: recorded(v) if is_structural(k) else v for k, v in spec.parameters}}
+
+
+def simulated(spec: RunSpec, scenario: Scenario) -> tuple[OrganisationModel | str, dict[str, float]]:
+    """The structure a run simulates (its scenario's, with the point's structural fields) and its parameters."""
+    point = dict(spec.parameters)
+    changes = {k: v for k, v in point.items() if is_structural(k)}
+    params = {**scenario.parameters, **{k: v for k, v in point.items() if k not in changes}}
+    organisation = scenario.organisation(spec.structure)
+    if changes:
+        organisation = changed(check_structure(organisation), changes)
+    return organisation, params
 
 
 def failed(spec: RunSpec, error: str, trace: str = "") -> Outcome:
@@ -52,10 +66,10 @@ def failed(spec: RunSpec, error: str, trace: str = "") -> Outcome:
 def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
     """Run one spec; any exception, or a result that is not finite, is a recorded failure, never fatal."""
     try:
-        params = {**scenario.parameters, **dict(spec.parameters)}
-        steps = run_one(scenario.organisation(spec.structure), spec.measures, weeks=scenario.weeks, seed=spec.seed, engine=scenario.engine,
-                        municipalities=scenario.municipalities, mandate_change_week=scenario.mandate_change,
-                        rer_pot=scenario.rer_pot, **params)
+        organisation, params = simulated(spec, scenario)
+        steps = run_one(organisation, scenario.measure_set(spec.measures), weeks=scenario.weeks, seed=spec.seed,
+                        engine=scenario.engine, municipalities=scenario.municipalities,
+                        mandate_change_week=scenario.mandate_change, rer_pot=scenario.rer_pot, **params)
     except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
         return failed(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     part = steps[list(SERIES)].copy()
@@ -64,6 +78,8 @@ def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
     bad = _not_finite(row, part)
     if bad:
         return failed(spec, f"NonFiniteResult: {bad}")
+    if not scenario.series:
+        return Outcome(rows=[{**identity_row(spec), **row}])
     part.insert(0, "run_id", spec.run_id)
     return Outcome(rows=[{**identity_row(spec), **row}], series=[part])
 
