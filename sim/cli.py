@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     check_writable(out)
     seed = scenario.seed if args.seed is None else args.seed
     structure, measures = scenario.structures[0], scenario.measures[0]
-    steps = run_one(scenario.organisation(structure), measures, weeks=scenario.weeks, seed=seed, engine=scenario.engine,
+    steps = run_one(scenario.organisation(structure), scenario.measure_set(tuple(measures)), weeks=scenario.weeks, seed=seed, engine=scenario.engine,
                     municipalities=scenario.municipalities, mandate_change_week=scenario.mandate_change,
                     rer_pot=scenario.rer_pot,
                     **scenario.parameters)
@@ -121,6 +121,30 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"report: {_write_report(out)}")
     if failed:
         print(f"{failed} runs failed: see {out / 'failures.parquet'}; `--resume` retries them.", file=sys.stderr)
+        return EXIT_FAILED_RUNS
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .search import run_search
+
+    scenario, text = _load(args.scenario)
+    out = Path(args.out) if args.out else scenario.output_dir
+    started = time.perf_counter()
+    with _dask_client(args.dask, args.workers) as client:
+        result = run_search(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
+                            quiet=args.quiet, scenario_text=text, rerun_stale=args.rerun_stale)
+    found = result.candidates
+    winners = found[found["as_good_as_all_references"]]
+    print(f"{scenario.name}: {len(found)} structures judged, {int(found['on_front'].sum())} on the front, "
+          f"{len(winners)} at least as good as every reference at no more cost, in "
+          f"{time.perf_counter() - started:.1f} s -> {out}")
+    for text_ in winners.sort_values("cost_person_years_mean")["description"].head(3):
+        print(f"  - {text_}")
+    print(f"report: {out / 'report.html'}")
+    failed = int((found["n_failed"] > 0).sum())
+    if failed:
+        print(f"{failed} structures had failed runs (infeasible): see {out / 'failures.parquet'}.", file=sys.stderr)
         return EXIT_FAILED_RUNS
     return 0
 
@@ -331,6 +355,17 @@ def build_parser() -> argparse.ArgumentParser:
                              help="seconds one run may take before it is stopped and recorded as failed "
                                   "(default: the scenario's run_time_limit)")
         cmd.set_defaults(func=func)
+    search = sub.add_parser("search", help="multi-objective search for structures over a scenario's [search] space")
+    search.add_argument("scenario", help="scenario TOML file with a [search] table (scenarios/design_search.toml)")
+    search.add_argument("--out", default=None, help="output folder (default: the scenario's)")
+    search.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = serial)")
+    search.add_argument("--dask", default=None, metavar="ADDRESS|local",
+                        help="run on a dask.distributed scheduler, or 'local' for a LocalCluster")
+    search.add_argument("--resume", action="store_true", help="continue the search in the output folder")
+    search.add_argument("--rerun-stale", action="store_true",
+                        help="with --resume: recompute runs that another scenario or other code made")
+    search.add_argument("--quiet", action="store_true", help="no line per generation")
+    search.set_defaults(func=_search)
     report = sub.add_parser("report", help="write figures/ and one self-contained report.html of a finished batch")
     report.add_argument("folder", help="output folder of `sim batch` (or `sim sensitivity`)")
     report.set_defaults(func=_report)

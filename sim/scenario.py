@@ -147,6 +147,63 @@ def _check_value(name: str, value: Any) -> None:
         raise ValueError(str(exc)) from None
 
 
+class SearchRange(_Strict):
+    """A numeric structural field's range in a search space (whole-number fields are rounded)."""
+
+    low: StrictFloat | StrictInt
+    high: StrictFloat | StrictInt
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SearchRange:
+        if not (is_number(self.low) and is_number(self.high) and self.low < self.high):
+            raise ValueError(f"a range needs finite numbers with low < high, got [{shown(self.low)}, {shown(self.high)}]")
+        return self
+
+
+class Search(_Strict):
+    """A multi-objective search over structures (``sim search``), each judged across the design's sample.
+
+    ``space`` maps structural fields (:mod:`sim.structural`) to a list of choices or a
+    ``{low, high}`` range; the scenario's ``structures`` are the base models a candidate
+    starts from; each of ``measures`` is switched on or off.  The objectives are, per
+    criterion, each of ``statistics`` over the design points ("mean", and "quantile": the
+    ``quantile``-th quantile, the robust score of MORDM), and the cost in person-years.
+    """
+
+    space: dict[str, list[Any] | SearchRange] = {}
+    measures: list[StrictStr] = []
+    references: list[StrictStr] | None = None  # structures as declared, judged on the same sample (default: structures)
+    population: StrictInt = Field(default=24, ge=4, le=10_000)
+    generations: StrictInt = Field(default=10, ge=1, le=10_000)
+    algorithm: Literal["nsga2", "nsga3"] = "nsga2"
+    statistics: list[Literal["mean", "quantile"]] = Field(default=["mean", "quantile"], min_length=1)
+    quantile: StrictFloat = Field(default=0.1, gt=0, le=0.5)
+    seed: StrictInt = Field(default=0, ge=0, le=MAX_SEED)
+
+    @model_validator(mode="after")
+    def _factors(self) -> Search:
+        for name, choices in self.space.items():
+            if not is_structural(name):
+                raise ValueError(f"search.space: {name!r} is not a structural field; the search varies structure "
+                                 f"(behavioural parameters go in the design, its uncertainty sample). Fields: "
+                                 f"{', '.join(MODEL_FIELDS)}, arena.<NAME>.<field>, field_arena.<field>")
+            check_factor(name)
+            if isinstance(choices, list) and not choices:
+                raise ValueError(f"search.space.{name!r}: give at least one choice")
+            if isinstance(choices, SearchRange) and numeric_type(name) is None:
+                raise ValueError(f"search.space.{name!r}: {field_of(name)!r} takes choices (a list), not a range")
+        if len(set(self.statistics)) < len(self.statistics):
+            raise ValueError("search.statistics: name each statistic once")
+        return self
+
+    @property
+    def objectives(self) -> int:
+        """How many objectives the search has: each statistic of each criterion, and the cost."""
+        from .metrics import CRITERIA
+
+        return len(self.statistics) * len(CRITERIA) + 1
+
+
 class Scenario(_Strict):
     """One scenario file."""
 
@@ -166,6 +223,7 @@ class Scenario(_Strict):
     parameters: dict[str, Any] = {}
     mandate_change_week: StrictInt | Literal["never"] = "never"
     design: Design = Design()
+    search: Search | None = None
     series: bool = Field(default=True, strict=True)  # keep each run's weekly series (steps.parquet); false for big sweeps
     output: str = ""
     run_time_limit: float = Field(default=3600.0, gt=0, strict=True)  # seconds one run may take before it is stopped
@@ -189,21 +247,43 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _structural_design(self) -> Scenario:
-        """Every structural value the design names gives every structure a valid one (before any run)."""
+        """Every structural value the design or search names gives every structure a valid one (before any run)."""
         design = self.design
         for name in design.factors:
-            if not is_structural(name):
-                continue
-            values = design.values.get(name) or design.ranges[name]
-            for structure in self.structures:
-                for value in values:
-                    try:
-                        changed(check_structure(self.organisation(structure)), {name: typed(name, value)})
-                    except ValueError as exc:
-                        where = "values" if name in design.values else "ranges"
-                        raise ValueError(f"design.{where}.{name!r}: {shown(value)} for structure {structure!r}: "
-                                         f"{exc}") from None
+            if is_structural(name):
+                where = "values" if name in design.values else "ranges"
+                self._check_structural(name, design.values.get(name) or design.ranges[name], f"design.{where}")
+        if self.search is None:
+            return self
+        for name, choices in self.search.space.items():
+            values = [choices.low, choices.high] if isinstance(choices, SearchRange) else choices
+            self._check_structural(name, values, "search.space")
+        if any(is_structural(name) for name in design.factors):
+            raise ValueError("design: with a [search], the design is the uncertainty sample of behavioural "
+                             "parameters; put structural fields in search.space")
+        if not isinstance(self.replications, int):
+            raise ValueError("replications: a search judges every candidate on the same runs; give a whole number")
+        if self.measures != [[]]:
+            raise ValueError("measures: with a [search], name the measures the search may switch on in "
+                             "search.measures and leave measures out")
+        try:
+            check_measures(self.search.measures, self.measure_declarations())
+        except ValueError as exc:
+            raise ValueError(f"search.{exc}") from None
+        for name in self.search.references or []:
+            if name not in self.organisations() and name not in catalogue().models:
+                names = [*catalogue().models, *self.organisations()]
+                raise ValueError(f"search.references: {shown(name)} is neither a shipped nor a declared model."
+                                 f"{suggest(name, names)} Allowed: {', '.join(names)}")
         return self
+
+    def _check_structural(self, name: str, values: list[Any], where: str) -> None:
+        for structure in self.structures:
+            for value in values:
+                try:
+                    changed(check_structure(self.organisation(structure)), {name: typed(name, value)})
+                except ValueError as exc:
+                    raise ValueError(f"{where}.{name!r}: {shown(value)} for structure {structure!r}: {exc}") from None
 
     def organisations(self) -> dict[str, OrganisationModel]:
         """The models this scenario declares under ``[models.NAME]``, resolved in file order.
@@ -264,6 +344,9 @@ class Scenario(_Strict):
     def _plannable(self) -> Scenario:
         """Refuse, before anything is written, a batch too large to plan on one machine."""
         runs = len(self.structures) * len(self.measures) * design_size(self.design) * self.max_replications
+        if self.search is not None:
+            runs = (self.search.population * self.search.generations + len(self.search.references or self.structures)) \
+                * design_size(self.design) * self.max_replications
         if runs > MAX_RUNS:
             raise ValueError(f"the batch would have {runs:,} runs (structures x measure sets x design points x "
                              f"replications); at most {MAX_RUNS:,} can be planned: split it into several scenarios")
@@ -341,7 +424,7 @@ def _explain(path: str, exc: ValidationError) -> str:
         field = str(err["loc"][-1])
         parent = Scenario
         for part in err["loc"][:-1]:
-            parent = {"design": Design}.get(str(part), parent)
+            parent = {"design": Design, "search": Search}.get(str(part), parent)
         allowed = list(parent.model_fields)
         close = difflib.get_close_matches(field, allowed, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""

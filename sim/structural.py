@@ -14,6 +14,8 @@ import functools
 import json
 from typing import Any
 
+import pandas as pd
+
 from .checks import shown
 from .parameters import suggest
 from .structures import OrganisationModel, catalogue, check_codes, edit_arena, validated
@@ -73,6 +75,17 @@ def recorded(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return ",".join(map(str, value))
     return value
+
+
+def as_column(name: str, column: pd.Series) -> pd.Series:
+    """A factor's recorded values as one typed column: the field's number type, bool, or text where mixed."""
+    values = column.tolist()
+    if all(isinstance(v, bool) for v in values):
+        return column.astype(bool)
+    kind = numeric_type(name)
+    if kind is not None and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return column.astype("int64" if kind is int else "float64")
+    return column.map(str)
 
 
 def _arena_name(model: OrganisationModel, name: str) -> str:

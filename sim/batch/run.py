@@ -8,10 +8,11 @@ error stops it with everything committed so far intact and the manifest saying w
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,14 +74,24 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
     backend = "dask" if client is not None else ("processes" if workers > 1 else "serial")
     folder.open(scenario, resume=resume, rerun_stale=rerun_stale, backend=backend,
                 workers=dask_workers(client) if client is not None else workers, scenario_text=scenario_text)
+    with stopping(folder, lambda: (_saved(folder, specs), len(specs))) as shutdown:
+        specs, stops = _rounds(scenario, folder, workers, client, quiet, task_size, limit, shutdown)
+        if shutdown.requested is None:
+            runs = folder.finish(scenario, specs, stops)
+            if shutdown.requested is None:  # a signal that came while finishing is still answered
+                return runs
+        raise Interrupted(shutdown.requested, folder.root, _saved(folder, specs), len(specs))
+
+
+@contextlib.contextmanager
+def stopping(folder: ResultFolder, progress: Callable[[], tuple[int, int]]) -> Iterator[Shutdown]:
+    """One invocation on an open folder, under signal handling; however it ends early, the manifest says why.
+
+    ``progress`` gives (runs saved, runs planned) for the message of an interruption or a write failure.
+    """
     try:
         with Shutdown() as shutdown:
-            specs, stops = _rounds(scenario, folder, workers, client, quiet, task_size, limit, shutdown)
-            if shutdown.requested is None:
-                runs = folder.finish(scenario, specs, stops)
-                if shutdown.requested is None:  # a signal that came while finishing is still answered
-                    return runs
-            raise Interrupted(shutdown.requested, folder.root, _saved(folder, specs), len(specs))
+            yield shutdown
     except Interrupted as exc:
         if folder.manifest.get("status") != "finished":
             folder.stop(f"interrupted by {signal.Signals(exc.signum).name}")
@@ -88,7 +99,7 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
     except OSError as exc:
         folder.stop(f"failed: {exc}")
         if is_environment_fault(exc):
-            raise EnvironmentFault(exc, folder.root, _saved(folder, specs), len(specs)) from exc
+            raise EnvironmentFault(exc, folder.root, *progress()) from exc
         raise
     except BaseException as exc:
         folder.stop(f"failed: {type(exc).__name__}: {exc}")
@@ -123,13 +134,13 @@ def _rounds(scenario: Scenario, folder: ResultFolder, workers: int, client: Any,
         specs = plan(scenario, replications)
         todo = [s for s in specs if s.run_id not in folder.finished]
         if todo:
-            _execute(todo, scenario, folder, workers, client, quiet, len(specs), task_size, limit, shutdown)
+            run_specs(todo, scenario, folder, workers, client, quiet, len(specs), task_size, limit, shutdown)
         if shutdown.requested is not None or adaptive is None or not _adapt(scenario, adaptive, folder.runs(),
                                                                             replications, stops):
             return specs, stops
 
 
-def _execute(todo: list[RunSpec], scenario: Scenario, folder: ResultFolder, workers: int, client: Any, quiet: bool,
+def run_specs(todo: list[RunSpec], scenario: Scenario, folder: ResultFolder, workers: int, client: Any, quiet: bool,
              total: int, task_size: int | None, limit: float, shutdown: Shutdown) -> None:
     parallel = workers if client is None else dask_workers(client)
     size = task_size or max(1, min(TASK_SIZE, len(todo) // (4 * parallel)))

@@ -24,7 +24,7 @@ from ..metrics import METRICS
 from ..parameters import BY_NAME
 from ..runner import parquet_bytes, write_atomic
 from ..scenario import Scenario
-from ..structural import is_structural, numeric_type, recorded, value_of
+from ..structural import as_column, is_structural, recorded, value_of
 from ..structures import check_structure
 from .specs import RunSpec
 from .store import ChunkStore
@@ -68,21 +68,11 @@ def tidy(runs: pd.DataFrame, scenario: Scenario, specs: list[RunSpec]) -> pd.Dat
         if is_structural(name):
             own = {s: recorded(value_of(check_structure(scenario.organisation(s)), name)) for s in scenario.structures}
             column = runs[name] if name in runs else pd.Series(None, index=runs.index, dtype=object)
-            runs[name] = _one_type(column.where(column.notna(), runs["structure"].map(own)), numeric_type(name))
+            runs[name] = as_column(name, column.where(column.notna(), runs["structure"].map(own)))
             continue
         fallback = scenario.parameters.get(name, BY_NAME[name].default)
         runs[name] = runs[name].fillna(fallback).astype(float) if name in runs else float(fallback)
     return runs[[*IDENTITY, *varied, *METRICS]]
-
-
-def _one_type(column: pd.Series, kind: type | None) -> pd.Series:
-    """A structural column of one type: the field's number type, bool, or text where values are mixed."""
-    values = column.tolist()
-    if all(isinstance(v, bool) for v in values):
-        return column.astype(bool)
-    if kind is not None and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return column.astype("int64" if kind is int else "float64")
-    return column.map(str)
 
 
 def write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Scenario, specs: list[RunSpec],
@@ -113,9 +103,10 @@ def write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Sce
 
     record: dict[str, Any] = {name: _write(root / name, parquet_bytes(frame)) | {"rows": len(frame)}
                               for name, frame in (("runs.parquet", runs), ("failures.parquet", failures))}
-    summaries = {"summary.csv": ["structure", "measures"]}
+    structural = [c for c in runs.columns if is_structural(c)]  # another value is another structure: never pooled
+    summaries = {"summary.csv": ["structure", "measures", *structural]}
     if scenario.design.kind != "none":
-        summaries["summary_by_point.csv"] = ["structure", "measures", "point"]
+        summaries["summary_by_point.csv"] = ["structure", "measures", *structural, "point"]
     for name in ("summary.csv", "summary_by_point.csv"):
         if name in summaries and not runs.empty:
             record[name] = _write(root / name, summarise(runs, summaries[name]).to_csv(index=False).encode())

@@ -1,0 +1,96 @@
+"""What a search writes: the candidate and comparison tables, the front, its figure and its report.
+
+``candidates.parquet``: every structure judged (the references first), its fields, measures,
+scores with 95 % CIs and low quantiles, whether it is on the front, and for each reference
+whether it is at least as good on every criterion at no more cost (on the means) and at what
+share of the design points.  ``comparisons.parquet``: the paired differences behind that, per
+criterion, with their CIs.  ``pareto.parquet``: the non-dominated candidates, each described in
+words.  The checksums go into the manifest's ``search`` record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..batch.manifest import write_manifest
+from ..runner import parquet_bytes, write_atomic
+from ..scenario import Scenario
+from ..structural import as_column, recorded
+from .describe import candidate_in_words
+from .figure import front_figure
+from .page import search_page
+from .scores import SCORED, at_least_as_good, non_dominated, objectives, paired, share_of_points_as_good
+
+OUTPUTS = ("candidates.parquet", "comparisons.parquet", "pareto.parquet", "report.html", "figures/pareto.png")
+
+
+@dataclass
+class SearchResult:
+    """What a search found: every candidate judged (references first) and the non-dominated ones."""
+
+    candidates: pd.DataFrame
+    pareto: pd.DataFrame
+    comparisons: pd.DataFrame
+    folder: Path
+
+
+def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: Any,
+                  manifest: dict[str, Any]) -> SearchResult:
+    """Derive and write every search output from the judged candidates (``runs_of(candidate)``: its runs)."""
+    search = scenario.search
+    candidates = table.drop(columns=["_candidate"]).copy()
+    objects = list(table["_candidate"])
+    for name in search.space:
+        candidates[name] = as_column(name, candidates[name].map(recorded))
+    feasible = np.flatnonzero(candidates["n_failed"].to_numpy() == 0)
+    front = feasible[non_dominated(objectives(candidates.iloc[feasible], search))]
+    candidates["on_front"] = False
+    candidates.loc[candidates.index[front], "on_front"] = True
+    references = candidates[candidates["reference"]]
+    records = []
+    good_all = np.ones(len(candidates), bool)
+    for ref_index, ref in references.iterrows():
+        ref_runs = runs_of(objects[ref_index])
+        good, share = [], []
+        for k, candidate in enumerate(objects):
+            own = runs_of(candidate)
+            difference = paired(own, ref_runs)
+            good.append(bool(candidates.at[k, "n_failed"] == 0) and at_least_as_good(difference))
+            share.append(share_of_points_as_good(own, ref_runs))
+            records += [{"candidate": candidates.at[k, "candidate"], "reference": ref["structure"], "outcome": name,
+                         "difference": d, "ci95_low": low, "ci95_high": high}
+                        for name, (d, low, high) in difference.items()]
+        candidates[f"as_good_as_{ref['structure']}"] = good
+        candidates[f"share_as_good_{ref['structure']}"] = share
+        good_all &= np.array(good)
+    candidates["as_good_as_all_references"] = good_all & ~candidates["reference"].to_numpy()
+    candidates["description"] = [candidate_in_words(scenario, c) for c in objects]
+    comparisons = pd.DataFrame(records, columns=["candidate", "reference", "outcome", "difference", "ci95_low",
+                                                 "ci95_high"])
+    pareto = candidates[candidates["on_front"]].reset_index(drop=True)
+    (root / "figures").mkdir(exist_ok=True)
+    record = {name: _write(root / name, parquet_bytes(frame)) for name, frame in
+              (("candidates.parquet", candidates), ("comparisons.parquet", comparisons), ("pareto.parquet", pareto))}
+    figure = io.BytesIO()
+    front_figure(candidates, search).savefig(figure, format="png", dpi=150)
+    record["figures/pareto.png"] = _write(root / "figures" / "pareto.png", figure.getvalue())
+    record["report.html"] = _write(root / "report.html",
+                                   search_page(scenario, manifest, candidates, comparisons, figure.getvalue()).encode())
+    manifest["search"] = record
+    write_manifest(root, manifest)
+    return SearchResult(candidates, pareto, comparisons, root)
+
+
+def _write(path: Path, data: bytes) -> str:
+    write_atomic(path, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+__all__ = ["OUTPUTS", "SCORED", "SearchResult", "write_outputs"]

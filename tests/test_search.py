@@ -1,0 +1,182 @@
+"""``sim search``: a robust multi-objective search for structures, end to end, resumable, refused clearly when wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.metrics import CRITERIA
+from tests.batch_support import committed, poll, sim
+
+SEARCH = '''name = "tiny_search"
+structures = ["model1", "model2", "model3"]
+weeks = {weeks}
+replications = 2
+seed = 3
+
+[design]
+kind = "lhs"
+samples = 3
+seed = 1
+ranges.turnover_rate = [0.05, 0.2]
+
+[search]
+population = 6
+generations = {generations}
+seed = 2
+measures = ["identical_assignments", "programme_financing"]
+space."field_arena.meets_every_weeks" = [2, 4, 8]
+space."field_arena.secretariat_py" = {{ low = 0.5, high = 4.0 }}
+space.joint_letters = ["arena", ["Hdir"]]
+'''
+
+
+def _scenario(tmp_path, weeks=40, generations=2):
+    path = tmp_path / "search.toml"
+    path.write_text(SEARCH.format(weeks=weeks, generations=generations), encoding="utf-8")
+    return path
+
+
+def _dominates(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool((a <= b).all() and (a < b).any())
+
+
+def _objectives(table: pd.DataFrame) -> np.ndarray:
+    names = [f"{c}_mean" for c in CRITERIA] + [f"{c}_q10" for c in CRITERIA]
+    return np.column_stack([-table[names].to_numpy(float), table["cost_person_years_mean"].to_numpy(float)])
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("search")
+    out = tmp / "out"
+    assert main(["search", str(_scenario(tmp)), "--out", str(out), "--quiet", "--workers", "2"]) == 0
+    return tmp, out
+
+
+def test_a_search_judges_the_references_and_its_candidates_and_writes_its_outputs(searched):
+    _, out = searched
+    for name in ("candidates.parquet", "comparisons.parquet", "pareto.parquet", "report.html", "figures/pareto.png",
+                 "runs.parquet"):
+        assert (out / name).is_file(), name
+    candidates = pd.read_parquet(out / "candidates.parquet")
+    refs = candidates[candidates["reference"]]
+    assert list(refs["structure"]) == ["model1", "model2", "model3"] and (refs["measures"] == "").all()
+    assert set(refs["field_arena.meets_every_weeks"]) == {6, 4}  # their own values, as declared
+    assert candidates["candidate"].is_unique and (candidates["n_runs"] == 3 * 2).all()
+    assert candidates["field_arena.meets_every_weeks"].isin([2, 4, 6, 8]).all()
+    assert candidates["field_arena.secretariat_py"].between(0.5, 4.0).sum() >= len(candidates) - 3
+    assert (candidates["description"].str.len() > 50).all()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "The front" in html and "Better than the references?" in html
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["search"]) == {"candidates.parquet", "comparisons.parquet", "pareto.parquet",
+                                       "report.html", "figures/pareto.png"}
+
+
+def test_the_front_is_exactly_the_non_dominated_candidates(searched):
+    """Checked against a plain dominance test, not against the library that found it."""
+    _, out = searched
+    candidates = pd.read_parquet(out / "candidates.parquet")
+    f = _objectives(candidates)
+    for k in range(len(candidates)):
+        dominated = any(_dominates(f[j], f[k]) for j in range(len(candidates)) if j != k)
+        assert candidates["on_front"].iloc[k] == (not dominated)
+    pareto = pd.read_parquet(out / "pareto.parquet")
+    assert list(pareto["candidate"]) == list(candidates.loc[candidates["on_front"], "candidate"])
+
+
+def test_as_good_as_a_reference_means_on_every_criterion_at_no_more_cost(searched):
+    _, out = searched
+    candidates = pd.read_parquet(out / "candidates.parquet")
+    comparisons = pd.read_parquet(out / "comparisons.parquet")
+    for ref in ("model1", "model2", "model3"):
+        mine = comparisons[comparisons["reference"] == ref].pivot(index="candidate", columns="outcome",
+                                                                  values="difference")
+        expected = (mine[list(CRITERIA)] >= -1e-12).all(axis=1) & (mine["cost_person_years"] <= 1e-12)
+        got = candidates.set_index("candidate")[f"as_good_as_{ref}"]
+        assert (got == expected.reindex(got.index)).all()
+        ref_row = candidates[candidates["reference"] & (candidates["structure"] == ref)].iloc[0]
+        assert ref_row[f"as_good_as_{ref}"] and ref_row[f"share_as_good_{ref}"] == 1.0
+    both = candidates["as_good_as_all_references"]
+    assert (both == (candidates[[f"as_good_as_{r}" for r in ("model1", "model2", "model3")]].all(axis=1)
+                     & ~candidates["reference"])).all()
+
+
+def test_every_candidate_meets_the_same_parameter_points_with_the_same_seeds(searched):
+    _, out = searched
+    runs = pd.read_parquet(out / "runs.parquet")
+    per_slot = runs.groupby(["point", "replication"]).agg(seeds=("seed", "nunique"),
+                                                          turnover=("turnover_rate", "nunique"))
+    assert (per_slot["seeds"] == 1).all() and (per_slot["turnover"] == 1).all() and len(per_slot) == 3 * 2
+
+
+def test_a_search_killed_with_sigkill_resumes_to_the_same_front(tmp_path, searched):
+    reference_tmp, reference_out = searched
+    out = tmp_path / "out"
+    scenario = _scenario(tmp_path)
+    proc = subprocess.Popen(sim("search", scenario, "--out", out, "--workers", 1, "--quiet"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    assert poll(lambda: committed(out) >= 3), "the search never committed a chunk"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert not (out / "candidates.parquet").exists()
+    assert main(["search", str(scenario), "--out", str(out), "--quiet", "--resume"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["invocations"][-1]["runs_saved_before"] > 0  # the resumed search reused what was saved
+    for name in ("candidates.parquet", "pareto.parquet", "comparisons.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(reference_out / name))
+
+
+def test_a_search_does_not_write_into_a_folder_with_results_without_resume(searched, capsys):
+    tmp, out = searched
+    before = (out / "candidates.parquet").read_bytes()
+    assert main(["search", str(_scenario(tmp)), "--out", str(out), "--quiet"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert (out / "candidates.parquet").read_bytes() == before
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (('space.joint_letters = ["arena", ["Hdir"]]', 'space.joint_letters = ["arena", ["Nobody"]]'),
+     ["search.space.'joint_letters'", "Nobody"]),
+    (('space."field_arena.meets_every_weeks" = [2, 4, 8]', 'space.turnover_rate = [0.1, 0.2]'),
+     ["not a structural field"]),
+    (('measures = ["identical_assignments", "programme_financing"]', 'measures = ["identical"]'),
+     ["search.measures", "identical_assignments"]),
+    (("population = 6", "populaton = 6"), ["search.populaton", "Did you mean 'population'"]),
+    (('space."field_arena.secretariat_py" = { low = 0.5, high = 4.0 }', 'space."field_arena.lead" = { low = 1, high = 2 }'),
+     ["takes choices"]),
+])
+def test_bad_search_declarations_are_refused_and_nothing_is_written(tmp_path, capsys, change, words):
+    path = _scenario(tmp_path)
+    text = path.read_text()
+    assert change[0] in text
+    path.write_text(text.replace(change[0], change[1]))
+    assert main(["search", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    for word in words:
+        assert word in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_batch_scenario_is_not_a_search(tmp_path, capsys):
+    path = tmp_path / "b.toml"
+    path.write_text('name = "b"\nstructures = ["model1"]\nweeks = 4\n')
+    assert main(["search", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "[search] table" in capsys.readouterr().err
+
+
+def test_a_search_on_dask_finds_what_local_workers_find(tmp_path, searched):
+    _, reference_out = searched
+    out = tmp_path / "out"
+    assert main(["search", str(_scenario(tmp_path)), "--out", str(out), "--quiet", "--dask", "local",
+                 "--workers", "2"]) == 0
+    for name in ("candidates.parquet", "pareto.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(reference_out / name))
