@@ -1,11 +1,15 @@
 """The ``sim`` command line.
 
+``sim export``       a finished batch's tables as an Excel workbook or CSV files
+``sim diff``         two finished batches compared group by group, with CIs
+``sim plan``         what a scenario would run, what its folder holds, how long the rest would take
 ``sim run``          one simulation of a scenario's first model -> steps.parquet
 ``sim batch``        every run of a scenario -> runs.parquet, steps.parquet/, summary.csv, manifest.json
 ``sim sensitivity``  Morris and Sobol' indices of the six criteria -> sensitivity.csv
 ``sim report``       figures and one self-contained report.html of a finished batch
 ``sim compare-report``  the simulated verdicts and orderings beside the report's (tables 4-6)
 ``sim calibrate``    Bayesian calibration on the report's orderings -> posterior, diagnostics, predictive
+``sim search``       a robust multi-objective search for structures -> candidates, pareto, report
 ``sim robustness``   share of design points where each verdict holds; PRIM boxes where rankings flip
 ``sim view``         watch one run in the browser (Mesa's SolaraViz): pick model, measures and seed; step or play
 
@@ -32,14 +36,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import __version__
 from .batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault, run_batch
 from .batch.manifest import read_manifest
 from .batch.run import cores
+from .batch.tables import IDENTITY
 from .checks import MAX_SEED
 from .datasets import DataError, load_municipalities
-from .metrics import CRITERIA
+from .metrics import CRITERIA, METRICS
 from .runner import check_writable, run_one, write_parquet_atomic
 from .scenario import Scenario, ScenarioError, load_scenario
+from .structural import is_structural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,6 +108,9 @@ def _dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
 
 def _batch(args: argparse.Namespace) -> int:
     scenario, text = _load(args.scenario)
+    if scenario.search is not None:
+        raise ScenarioError(f"{args.scenario}: this scenario has a [search] table; run it with `sim search "
+                            f"{args.scenario}` (sim batch runs fixed plans).")
     out = Path(args.out) if args.out else scenario.output_dir
     started = time.perf_counter()
     with _dask_client(args.dask, args.workers) as client:
@@ -115,8 +125,7 @@ def _batch(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: {len(runs)} runs finished ({invocation['runs_new']} new), {failed} failed, "
           f"in {time.perf_counter() - started:.1f} s -> {out}")
     if len(runs):
-        summary = runs.groupby(["structure", "measures"], sort=False)[list(CRITERIA)].mean()
-        print(summary.round(3).to_string())
+        _print_summary(runs)
     if args.report and len(runs):
         print(f"report: {_write_report(out)}")
     if failed:
@@ -146,6 +155,100 @@ def _search(args: argparse.Namespace) -> int:
     if failed:
         print(f"{failed} structures had failed runs (infeasible): see {out / 'failures.parquet'}.", file=sys.stderr)
         return EXIT_FAILED_RUNS
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from .batch.planning import duration, make_plan
+
+    scenario, _ = _load(args.scenario)
+    out = Path(args.out) if args.out else scenario.output_dir
+    workers = min(args.workers or cores(), cores())
+    p = make_plan(scenario, out, workers, timing=not args.no_timing)
+    search = scenario.search
+    if search is not None:
+        references = len(search.references or scenario.structures)
+        runs = (search.population * search.generations + references) * p.points * scenario.max_replications
+        print(f"{scenario.name}: a search of {search.generations} generations of {search.population} candidates "
+              f"plus {references} references, each judged on {p.points} design points x {scenario.max_replications} "
+              f"replications: at most {runs:,} runs (a candidate judged before is not run again)")
+        missing, saved = max(0, runs - p.saved), p.saved
+    else:
+        points = f"{p.points} design point{'s' if p.points > 1 else ''}" + (f" ({p.distinct_points} distinct)"
+                                                if p.distinct_points < p.points else "")
+        print(f"{scenario.name}: {p.structures} structures x {p.measure_sets} measure sets x {points} = {p.groups} "
+              f"groups; replications {p.replications}: {p.runs:,} runs" + (" to start with" if not
+                                                                             isinstance(scenario.replications, int)
+                                                                             else ""))
+        missing, saved = p.missing, p.saved
+    where = f"{out}: " + ("empty or absent" if not (p.saved or p.stale) else
+                          f"{p.saved:,} of these runs saved" + (f", {p.stale:,} made by another scenario or other "
+                                                                f"code (stale)" if p.stale else ""))
+    print(where + (f"; now being written by {p.running}" if p.running else ""))
+    if args.no_timing:
+        return 0
+    print(f"timing: {p.seconds_per_run * 1000:.0f} ms a run of {scenario.weeks} weeks (mean of up to 3, after one "
+          f"warm-up of {p.compile_seconds:.1f} s that loads or compiles the kernels)")
+    per_worker = missing * p.seconds_per_run / max(1, min(workers, missing))
+    print(f"estimate: {missing:,} runs to go, about {duration(per_worker)} on {workers} worker"
+          f"{'s' if workers > 1 else ''}" + ("" if saved is None else f" ({saved:,} saved runs reused)")
+          + "; each worker also loads the kernels once when it starts")
+    return 0
+
+
+MAX_POINT_ROWS = 40  # rows of a per-point terminal summary; beyond it the points are pooled (and it says so)
+
+
+def _print_summary(runs: pd.DataFrame) -> None:
+    """Mean criteria per group: per design point with its values when they fit on a screen, else pooled."""
+    varied = [c for c in runs.columns if c not in IDENTITY and c not in METRICS]
+    structural = [c for c in varied if is_structural(c)]
+    by_point = ["structure", "measures", "point", *varied]
+    if runs["point"].nunique() > 1 and runs.groupby(by_point).ngroups <= MAX_POINT_ROWS:
+        by = by_point
+    else:
+        by = ["structure", "measures", *structural]
+        if runs["point"].nunique() > 1:
+            print(f"(means pooled over the {runs['point'].nunique()} design points; summary_by_point.csv has each "
+                  "point with its values)")
+    summary = runs.groupby(by, sort=False)[list(CRITERIA)].mean()
+    summary.columns = [c.replace("_", " ") for c in summary.columns]
+    print(summary.round(3).to_string())
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .results import export, load
+
+    if not (args.xlsx or args.csv):
+        raise ValueError("say what to write: --xlsx FILE.xlsx and/or --csv FOLDER")
+    results = load(args.folder, steps=not args.no_steps)
+    for path in export(results, xlsx=args.xlsx, csv=args.csv):
+        print(f"-> {path}")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .results import diff, load
+
+    a, b = load(args.a, steps=False), load(args.b, steps=False)
+    table = diff(a, b)
+    keys = [c for c in table.columns if c not in ("outcome", "n_a", "n_b", "mean_a", "mean_b", "difference",
+                                                  "ci95_low", "ci95_high", "differs", "only_in")]
+    print(f"A = {args.a} ({a.manifest['scenario'].get('name')}), B = {args.b} ({b.manifest['scenario'].get('name')}); "
+          "B - A per group, Welch 95 % CI; * = the CI excludes 0")
+    both = table[table["only_in"] == ""]
+    rows = [[" ".join(str(r[k]) if str(r[k]) else "(no measures)" for k in keys), r["outcome"].replace("_", " "),
+             f"{r['mean_a']:.3f}", f"{r['mean_b']:.3f}", f"{r['difference']:+.3f}",
+             f"[{r['ci95_low']:+.3f}, {r['ci95_high']:+.3f}]" + (" *" if r["differs"] else "")]
+            for _, r in both.iterrows()]
+    _print_table(["group (" + ", ".join(keys) + ")", "criterion", "A", "B", "B - A", "95 % CI"], rows, right=(2, 3, 4))
+    for side in ("A", "B"):
+        alone = table[table["only_in"] == side]
+        if len(alone):
+            print(f"only in {side}: " + "; ".join(" ".join(str(r[k]) for k in keys) for _, r in alone.iterrows()))
+    if args.save:
+        table.to_csv(args.save, index=False)
+        print(f"-> {args.save}")
     return 0
 
 
@@ -182,7 +285,7 @@ def _posterior(folder: Path) -> pd.DataFrame:
 
 def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.DataFrame | None = None) -> None:
     """Print one batch's verdicts and orderings beside the report's, headed by its premise about the mandate."""
-    from .validation import MODELS, NotComparable, ordering_table, side_by_side, write_reference
+    from .validation import MODELS, NotComparable, ordering_table, present_models, side_by_side, write_reference
 
     runs = _finished_runs(folder)
     try:
@@ -190,16 +293,20 @@ def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.D
     except NotComparable as exc:
         raise NotComparable(f"{folder}: {exc}") from exc
     orderings = ordering_table(runs, measures)
+    present = present_models(runs, measures)
     data = runs[runs["measures"] == measures]
     counts = ", ".join(f"{m} {int((data['structure'] == m).sum())}" for m in MODELS)
     label = f"measures {measures!r}" if measures else "no measures"
     mark = "✓" if _encodable("✓") else "*"
     print(f"{folder}\n{_premise(folder)}\n{label}; runs per model: {counts}\n")
+    if len(present) < len(MODELS):
+        print(f"Only {' and '.join(present)} have runs here: the verdicts and orderings are those among them "
+              "(a simulated verdict is relative to the models compared).\n")
     print(f"Verdicts, simulated / report ({mark} = agrees):")
     cells = [[row["criterion"], *(f"{row[f'{m}_simulated']} / {row[f'{m}_report']}"
-                                  f"{' ' + mark if row[f'{m}_agrees'] else ''}" for m in MODELS)]
+                                  f"{' ' + mark if row[f'{m}_agrees'] else ''}" for m in present)]
              for _, row in table.iterrows()]
-    _print_table(["criterion", *MODELS], cells)
+    _print_table(["criterion", *present], cells)
     print("\nOrderings the report implies (difference = higher - lower; Welch 95 % CI):")
     chance = {} if predictive is None else {
         r.statement: f"{r.probability:.2f} [{r.low:.2f}, {r.high:.2f}]" for r in predictive.itertuples(index=False)}
@@ -220,9 +327,9 @@ def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.D
     if save:
         written = write_reference(runs, save, measures)
         print(f"\ntables -> {Path(save)}: {', '.join(p.name for p in written)}")
-    agree = sum(int(table[f"{m}_agrees"].sum()) for m in MODELS)
+    agree = sum(int(table[f"{m}_agrees"].sum()) for m in present)
     print(f"\n{int(orderings['reproduced'].sum())} of {len(orderings)} orderings reproduced; "
-          f"{agree} of {len(table) * len(MODELS)} cells agree")
+          f"{agree} of {len(table) * len(present)} cells agree")
 
 
 def _premise(folder: Path) -> str:
@@ -260,7 +367,13 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _robustness(args: argparse.Namespace) -> int:
     from .robustness import robustness_report
 
-    print(robustness_report(Path(args.folder), measures=args.measures))
+    text = robustness_report(Path(args.folder), measures=args.measures)
+    print(text)
+    if args.save:
+        save = Path(args.save)
+        save.parent.mkdir(parents=True, exist_ok=True)
+        save.write_text(text + "\n", encoding="utf-8")
+        print(f"-> {save}", file=sys.stderr)
     return 0
 
 
@@ -302,10 +415,17 @@ def _sensitivity(args: argparse.Namespace) -> int:
         table = run_sensitivity(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
                                 quiet=args.quiet)
     print(f"sensitivity indices -> {out / 'sensitivity.csv'}")
-    sobol = table[table["method"] == "sobol"].pivot_table(index=["structure", "criterion"], columns="parameter",
-                                                          values="ST")
-    print("Sobol' total-order indices (ST):")
-    print(sobol.round(2).to_string())
+    sobol = table[table["method"] == "sobol"]
+    cells = sobol.assign(cell=[("undefined" if s.startswith("undefined") else
+                                f"{st:.2f} ± {conf:.2f}" + ("" if s == "ok" else " *"))
+                               for st, conf, s in zip(sobol["ST"], sobol["ST_conf"], sobol["status"], strict=True)])
+    print("Sobol' total-order indices ST ± 95 % bootstrap half-width (* not converged; undefined: constant output):")
+    print(cells.pivot(index=["structure", "criterion"], columns="parameter", values="cell").to_string())
+    shaky = sobol[sobol["status"].str.startswith("not converged")]
+    if len(shaky):
+        print(f"warning: {len(shaky)} of {len(sobol)} Sobol' indices are not reliable yet (CI half-width above "
+              "0.1, or they moved more than 0.05 between half and all of the sample): raise design.samples, "
+              "e.g. double it, and run again with --resume (the runs already made are kept).", file=sys.stderr)
     return 0
 
 
@@ -328,7 +448,9 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sim", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(prog="sim", description=__doc__.replace("``", ""),  # plain text, not reST
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate the scenario's first model and measure set once; write steps.parquet")
     run.add_argument("scenario", help="scenario TOML file")
@@ -355,6 +477,23 @@ def build_parser() -> argparse.ArgumentParser:
                              help="seconds one run may take before it is stopped and recorded as failed "
                                   "(default: the scenario's run_time_limit)")
         cmd.set_defaults(func=func)
+    export = sub.add_parser("export", help="a finished batch's tables as an Excel workbook and/or CSV files")
+    export.add_argument("folder", help="output folder of a finished `sim batch`")
+    export.add_argument("--xlsx", default=None, metavar="FILE", help="one workbook, a sheet per table (needs openpyxl)")
+    export.add_argument("--csv", default=None, metavar="FOLDER", help="one CSV file per table")
+    export.add_argument("--no-steps", action="store_true", help="leave out the weekly series")
+    export.set_defaults(func=_export)
+    diff = sub.add_parser("diff", help="compare two finished batches group by group (B - A, Welch 95 %% CI)")
+    diff.add_argument("a", help="output folder of the first batch (A)")
+    diff.add_argument("b", help="output folder of the second batch (B)")
+    diff.add_argument("--save", default=None, metavar="CSV", help="also write the whole comparison as CSV")
+    diff.set_defaults(func=_diff)
+    plan = sub.add_parser("plan", help="what a scenario would run, what its folder holds, and how long it would take")
+    plan.add_argument("scenario", help="scenario TOML file")
+    plan.add_argument("--out", default=None, help="output folder (default: the scenario's)")
+    plan.add_argument("--workers", type=int, default=None, help="workers to estimate for (default: all cores)")
+    plan.add_argument("--no-timing", action="store_true", help="count only; no timing run")
+    plan.set_defaults(func=_plan)
     search = sub.add_parser("search", help="multi-objective search for structures over a scenario's [search] space")
     search.add_argument("scenario", help="scenario TOML file with a [search] table (scenarios/design_search.toml)")
     search.add_argument("--out", default=None, help="output folder (default: the scenario's)")
@@ -395,6 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
     rob = sub.add_parser("robustness", help="verdict shares over a design batch and PRIM boxes where rankings flip")
     rob.add_argument("folder", help="output folder of a finished design batch (e.g. of scenarios/uncertainty.toml)")
     rob.add_argument("--measures", default="", metavar="M", help="measure set (default: '', no measures)")
+    rob.add_argument("--save", default=None, metavar="FILE.md", help="also write the Markdown to this file")
     rob.set_defaults(func=_robustness)
     view = sub.add_parser("view", help="watch one run in the browser: network, criteria, week (Solara server)")
     view.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")

@@ -28,6 +28,7 @@ RER_ALPHA = 1.1293
 
 # SSB size classes (DOMAIN.md): 0 = under 5,000; 1 = 5,000-19,999; 2 = 20,000 and over.
 SIZE_CLASS_BOUNDS: tuple[int, int] = (5_000, 20_000)
+SIZE_CLASS_NAMES: tuple[str, str, str] = ("small", "medium", "large")  # under, between and above the bounds
 
 NUMBER_RANGE: tuple[int, int] = (101, 9999)
 MAX_POPULATION = 100_000_000  # far above any municipality; keeps every sum of populations inside int64

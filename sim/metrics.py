@@ -21,6 +21,8 @@ CRITERIA: tuple[str, ...] = (
 )
 LEVEL_SHARES: tuple[str, ...] = tuple(f"level_{k}_share" for k in range(TOP_STEP + 1))
 SIZE_CLASSES: tuple[str, ...] = ("coverage_small", "coverage_medium", "coverage_large")
+# local support (criterion 5) within each SSB size class: which model serves a municipality of my size
+LOCAL_SUPPORT_BY_CLASS: tuple[str, ...] = ("local_support_small", "local_support_medium", "local_support_large")
 SECTORS: tuple[str, ...] = tuple(load_actors().ministries["code"])  # a sector is a ministry's area
 SECTOR_EFFORT: tuple[str, ...] = tuple(f"effort_share_{code}" for code in SECTORS)
 SECTOR_COMPLETED: tuple[str, ...] = tuple(f"completed_share_{code}" for code in SECTORS)
@@ -32,6 +34,7 @@ OUTCOMES: tuple[str, ...] = (
     "assignments_dropped",
     "lead_time_weeks",
     *SIZE_CLASSES,
+    *LOCAL_SUPPORT_BY_CLASS,
     "cost_person_years",
     "participant_effort_py",
     "knowledge_base",
@@ -46,6 +49,7 @@ INDEX: dict[str, int] = {name: k for k, name in enumerate(METRICS)}
 N_LEVEL0 = INDEX["level_0_share"]
 N_ISSUED_OUT = INDEX["assignments_issued"]
 N_COVERAGE = INDEX["coverage_small"]
+N_LOCAL_SUPPORT_CLASS = INDEX["local_support_small"]
 N_COST = INDEX["cost_person_years"]
 N_BALANCE = INDEX["sector_balance"]
 N_SECTOR_EFFORT = INDEX[SECTOR_EFFORT[0]]

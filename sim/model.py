@@ -15,11 +15,11 @@ from . import agents as ag
 from . import rng as counter_rng
 from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
 from .core import advance_week, advance_weeks
-from .datasets import RER_POTS, Actors, load_actors, load_municipalities, synthetic_municipalities
+from .datasets import RER_POTS, SIZE_CLASS_NAMES, Actors, load_actors, load_municipalities, synthetic_municipalities
 from .kernels.observation import measure
 from .metrics import CRITERIA, METRICS, SECTORS
 from .parameters import validate
-from .state import PHASES, STATUSES, grow, initial_state, max_new_assignments
+from .state import PHASES, STATUSES, TOP_STEP, WEEKS_PER_YEAR, grow, initial_state, max_new_assignments
 from .structures import CHANNELS, Measure, OrganisationModel, check_measures, check_structure
 from .world import DIRECTORATE, MINISTRY, build_world
 
@@ -165,6 +165,18 @@ class CoordinationModel(mesa.Model):
     def municipalities(self) -> mesa.agent.AgentSet:
         """The municipalities (kommuner) as a Mesa AgentSet."""
         return self.agents_by_type[ag.Municipality]
+
+    def municipality_table(self) -> pd.DataFrame:
+        """One row per municipality now: size class, its relation to the state and local coordination steps,
+        whether state support reached it in the last year, and its share in ``local_support``."""
+        mun, s = self.actors.municipalities, self.state
+        reached = (self.week - s.last_uptake) < WEEKS_PER_YEAR
+        return pd.DataFrame({
+            "municipality": mun["number"].to_numpy(np.int64), "name": mun["name"].astype(str).to_numpy(),
+            "size_class": np.array(SIZE_CLASS_NAMES)[self.world.mu_size_class],
+            "population": mun["population"].to_numpy(np.int64), "relation_level": s.m_level.astype(np.int64),
+            "local_level": s.local_level.astype(np.int64), "reached_last_year": reached,
+            "local_support": np.where(reached, s.local_level / TOP_STEP, 0.0)})
 
     # --- time ---
     @property

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+from scipy import stats
 
 from .intervals import ci_half_width, welch_interval
 from .metrics import CRITERIA, LEVEL_SHARES, METRICS, SIZE_CLASSES
@@ -150,6 +151,50 @@ def mean_ci(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), half if np.isfinite(half) else math.nan
 
 
+def share_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of per-run shares and a percentile bootstrap interval over runs (inside [0, 1]; seeded, so stable)."""
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return (float(values.mean()) if len(values) else math.nan), math.nan, math.nan
+    mean = float(values.mean())
+    if np.ptp(values) == 0:
+        return mean, mean, mean
+    res = stats.bootstrap((values,), np.mean, confidence_level=level, method="percentile", n_resamples=2000,
+                          rng=np.random.default_rng(0))
+    return mean, float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def as_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """A batch's runs as they are; one run's weekly frame (``sim run``, a DataCollector frame) as its last week."""
+    if "run_id" in frame:
+        return frame
+    if "week" not in frame:
+        raise ValueError("expected a batch's runs (runs.parquet) or one run's weekly frame (with a 'week' column).")
+    last = as_steps(frame).iloc[[-1]].reset_index(drop=True)
+    return last.assign(point=0, replication=0)
+
+
+def as_steps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Weekly series with a ``run_id``: a batch's as they are; one run's labelled as the run ``single``."""
+    if "run_id" in frame:
+        return frame
+    out = frame.reset_index(drop=True).copy()
+    if "week" not in out:
+        out.insert(0, "week", range(len(out)))
+    out.insert(0, "run_id", "single")
+    if "structure" not in out:
+        out["structure"] = "run"
+    out["measures"] = out["measures"].fillna("").astype(str) if "measures" in out else ""
+    return out
+
+
+def with_labels(steps: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Weekly series with each run's structure and measures (as ``runs`` has them)."""
+    own = steps.drop(columns=[c for c in ("structure", "measures") if c in steps])
+    return own.merge(runs[["run_id", "structure", "measures"]], on="run_id")
+
+
 def _count(n: Sequence[int]) -> str:
     low, high = min(n), max(n)
     return f"{low} run{'s' if low != 1 else ''}" if low == high else f"{low}–{high} runs"
@@ -201,6 +246,7 @@ def varied_parameters(runs: pd.DataFrame) -> list[str]:
 @styled
 def criteria_by_model(runs: pd.DataFrame) -> Figure:
     """The six criteria per model and measure set: mean with 95 % CI, the report's verdict beneath each model."""
+    runs = as_runs(runs)
     groups = Groups(runs)
     verdicts = report_verdicts().set_index(["structure", "criterion"])["verdict"]
     panel = max(3.4, 0.5 + 0.2 * len(groups.keys))
@@ -226,14 +272,17 @@ def criteria_by_model(runs: pd.DataFrame) -> Figure:
 
 # --- the staircase ---
 @styled
-def staircase_over_time(steps: pd.DataFrame, runs: pd.DataFrame, *, band: tuple[float, float] = (0.05, 0.95)
-                        ) -> Figure:
+def staircase_over_time(steps: pd.DataFrame, runs: pd.DataFrame | None = None, *,
+                        band: tuple[float, float] = (0.05, 0.95)) -> Figure:
     """Share of state-actor relations on each staircase step over time, per model and measure set.
 
-    The stacked areas are the mean over runs; the dark bands show where each boundary between
-    two steps lies in the central ``band`` (default 5-95 %) of the runs.
+    The stacked areas are the mean over runs; the light bands show where each boundary between
+    two steps lies in the central ``band`` (default 5-95 %) of the runs.  ``steps`` may be one
+    run's weekly frame (``sim run``, or a model's DataCollector frame) without ``runs``.
     """
-    data = steps.merge(runs[["run_id", "structure", "measures"]], on="run_id")
+    steps = as_steps(steps)
+    runs = as_runs(steps) if runs is None else as_runs(runs)
+    data = with_labels(steps, runs)
     groups = Groups(runs)
     keys = [k for k in groups.keys if ((data["structure"] == k[0]) & (data["measures"] == k[1])).any()]
     nrows, ncols = _wrap(len(keys), 2 if len(keys) <= 4 else 3)
@@ -249,8 +298,9 @@ def staircase_over_time(steps: pd.DataFrame, runs: pd.DataFrame, *, band: tuple[
         cumulative = part[shares].cumsum(axis=1).assign(week=part["week"])
         bounds = cumulative.groupby("week")[shares[:-1]].quantile(list(band)).unstack()
         for col in shares[:-1]:
-            ax.fill_between(years, bounds[(col, band[0])], bounds[(col, band[1])], color="black", alpha=0.28,
+            ax.fill_between(years, bounds[(col, band[0])], bounds[(col, band[1])], color="white", alpha=0.35,
                             linewidth=0)
+            ax.plot(years, mean[shares[:shares.index(col) + 1]].sum(axis=1), color="white", linewidth=0.5)
         runs_here = part["run_id"].nunique()
         ax.set_title(f"{group_label(structure, measures, with_measures=groups.by_set)}  (n = {runs_here})",
                      fontsize=9)
@@ -264,9 +314,10 @@ def staircase_over_time(steps: pd.DataFrame, runs: pd.DataFrame, *, band: tuple[
         ax.set_ylabel("share of state-actor relations")
     handles = [Patch(color=c, label=name) for c, name in zip(LEVEL_COLOURS, LEVEL_NAMES, strict=True)][::-1]
     band_label = f"{band[0] * 100:g}–{band[1] * 100:g} % of runs\n(boundary between steps)"
-    handles.append(Patch(color="black", alpha=0.28, label=band_label))
+    handles.append(Patch(facecolor="#9e9e9e", edgecolor="white", alpha=0.6, label=band_label))
     fig.legend(handles=handles, loc="outside right center", title="staircase step (seed 004)")
-    fig.suptitle("The coordination staircase (samordningstrappa) over time: mean share of relations on each step")
+    fig.suptitle("The coordination staircase (samordningstrappa) over time: mean share of relations on each step"
+                 + _points_note(runs))
     return fig
 
 
@@ -276,8 +327,13 @@ def assignment_flow(runs: pd.DataFrame, steps: pd.DataFrame | None = None) -> Fi
     """Assignments issued, completed and dropped (cumulative) and lead time, per model: mean and 95 % CI.
 
     With ``steps`` holding the cumulative counts per week (``SERIES`` of :mod:`sim.batch`), a
-    second block shows each group's flow over time (mean and 5-95 % of runs).
+    second block shows each group's flow over time (mean and 5-95 % of runs).  ``runs`` may be
+    one run's weekly frame, whose series then serve as ``steps``.
     """
+    if "run_id" not in runs and steps is None:
+        steps = as_steps(runs)
+    runs = as_runs(runs)
+    steps = None if steps is None else as_steps(steps)
     groups = Groups(runs)
     series = steps is not None and set(FLOWS) <= set(steps.columns)
     keys = groups.keys
@@ -316,7 +372,7 @@ FLOW_STYLE = {"assignments_issued": ("issued", "#000000", "-"), "assignments_com
 
 
 def _flow_over_time(sub, steps: pd.DataFrame, runs: pd.DataFrame, groups: Groups, nrows: int, ncols: int) -> None:
-    data = steps.merge(runs[["run_id", "structure", "measures"]], on="run_id").dropna(subset=list(FLOWS))
+    data = with_labels(steps, runs).dropna(subset=list(FLOWS))
     data = data.assign(open=data["assignments_issued"] - data["assignments_completed"] - data["assignments_dropped"])
     axes = sub.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False, gridspec_kw={"wspace": 0.08})
     for ax, (structure, measures) in zip(axes.flat, groups.keys, strict=False):
@@ -350,8 +406,10 @@ def _flow_over_time(sub, steps: pd.DataFrame, runs: pd.DataFrame, groups: Groups
 def coverage_by_size_class(runs: pd.DataFrame) -> Figure:
     """Share of municipalities reached in the last year, by SSB size class, per model: mean and 95 % CI.
 
-    One panel per measure set; bars are the organisation models.
+    One panel per measure set; bars are the organisation models.  The interval is a percentile
+    bootstrap over runs (:func:`share_interval`), which stays within [0, 1] as a share must.
     """
+    runs = as_runs(runs)
     groups = Groups(runs)
     nrows, ncols = _wrap(len(groups.sets), 2)
     fig, axes = subplots(nrows, ncols, figsize=(1.6 + 5.2 * ncols, 0.8 + 3.6 * nrows), sharey=True,
@@ -363,12 +421,13 @@ def coverage_by_size_class(runs: pd.DataFrame) -> Figure:
             if part.empty:
                 continue
             for k, column in enumerate(SIZE_CLASSES):
-                mean, half = mean_ci(part[column].to_numpy(float))
+                mean, low, high = share_interval(part[column].to_numpy(float))
                 x = k + (j - (len(groups.structures) - 1) / 2) * width
                 ax.bar(x, mean, width=width * 0.92, color=MODEL_COLOURS.get(structure, "#4c72b0"), edgecolor="white",
                        linewidth=0.5)
-                if np.isfinite(half):
-                    ax.errorbar(x, mean, yerr=half, color="black", capsize=3, linewidth=1, capthick=1)
+                if np.isfinite(low):
+                    ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], color="black", capsize=3, linewidth=1,
+                                capthick=1)
         ax.set_xticks(range(len(SIZE_CLASSES)), [SIZE_LABELS[c] for c in SIZE_CLASSES])
         ax.tick_params(axis="x", length=0)
         ax.set_xlabel("municipality size class (inhabitants, SSB)")
@@ -380,7 +439,8 @@ def coverage_by_size_class(runs: pd.DataFrame) -> Figure:
     for ax in axes[:, 0]:
         ax.set_ylabel("share of municipalities with a\ntake-up of state support in the last year")
     n = runs.groupby(["structure", "measures"], sort=False).size().tolist()
-    fig.suptitle(f"Municipal coverage by size class: mean and 95 % CI over {_count(n)} per bar{_points_note(runs)}")
+    fig.suptitle(f"Municipal coverage by size class: mean and 95 % bootstrap CI over {_count(n)} per bar"
+                 f"{_points_note(runs)}")
     fig.legend(handles=model_handles(groups.structures), loc="outside right center", title="organisation model")
     return fig
 
@@ -577,13 +637,26 @@ def measure_effects(runs: pd.DataFrame, criteria: Sequence[str] = CRITERIA, refe
 
 
 # --- sensitivity ---
+SOBOL_AXIS = (-0.05, 1.05)
+
+
+def _clipped(value: np.ndarray, conf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values and asymmetric error bars kept inside the Sobol' axis, so nothing is drawn off it."""
+    low, high = SOBOL_AXIS
+    shown = np.clip(np.nan_to_num(value), low, high)
+    lower = np.clip(np.nan_to_num(value - conf), low, high)
+    upper = np.clip(np.nan_to_num(value + conf), low, high)
+    return shown, np.vstack([shown - lower, upper - shown])
+
+
 @styled
 def sensitivity_indices(table: pd.DataFrame) -> Figure:
     """Morris and Sobol' indices per criterion (rows) and method (columns), one bar per parameter and model.
 
     Morris: mu* (mean absolute elementary effect, bar, with its 95 % confidence) and sigma
     (their spread: interactions or non-linearity, open diamond).  Sobol': total-order ST
-    (wide light bar) and first-order S1 (narrow dark bar), each with its 95 % confidence.
+    (bar; hatched where not converged) and first-order S1 (dot), each with its 95 % confidence,
+    clipped to the [0, 1] axis.
     """
     methods = [m for m in ("morris", "sobol") if (table["method"] == m).any()]
     if not methods:
@@ -615,10 +688,19 @@ def sensitivity_indices(table: pd.DataFrame) -> Figure:
                     ax.plot(rows["sigma"], y, linestyle="none", marker="D", markersize=3.5, markerfacecolor="white",
                             markeredgecolor="black", markeredgewidth=0.8)
                 else:
-                    ax.barh(y, rows["ST"], height=slot * 0.9, color=colour, alpha=0.4, xerr=rows["ST_conf"],
-                            error_kw={"capsize": 2, "linewidth": 0.8, "ecolor": "#7f7f7f"})
-                    ax.barh(y, rows["S1"], height=slot * 0.4, color=colour, xerr=rows["S1_conf"],
-                            error_kw={"capsize": 1.5, "linewidth": 0.8})
+                    status = rows["status"].fillna("ok").astype(str) if "status" in rows else pd.Series("ok", rows.index)
+                    shaky = status.str.startswith("not converged").to_numpy()
+                    st, st_err = _clipped(rows["ST"].to_numpy(float), rows["ST_conf"].to_numpy(float))
+                    s1, s1_err = _clipped(rows["S1"].to_numpy(float), rows["S1_conf"].to_numpy(float))
+                    for shaken, alpha, hatch in ((False, 0.55, None), (True, 0.25, "////")):
+                        pick = shaky == shaken
+                        ax.barh(y[pick], st[pick], height=slot * 0.85, color=colour, alpha=alpha, hatch=hatch,
+                                edgecolor=colour, linewidth=0.4, xerr=st_err[:, pick],
+                                error_kw={"capsize": 1.5, "linewidth": 0.7, "ecolor": "#595959"})
+                    ax.errorbar(s1, y, xerr=s1_err, linestyle="none", marker="o", markersize=3, color="black",
+                                elinewidth=0.6, capsize=1)
+                    for k in np.flatnonzero(status.str.startswith("undefined").to_numpy()):
+                        ax.text(0.02, y[k], "undefined (constant)", va="center", fontsize=6, color="#595959")
             ax.axvline(0, color="black", linewidth=0.6)
             ax.grid(axis="x", alpha=0.3)
             ax.set_title(f"{pretty(criterion)}: " + ("Morris" if method == "morris" else "Sobol'"), loc="left",
@@ -628,11 +710,8 @@ def sensitivity_indices(table: pd.DataFrame) -> Figure:
                               else "share of output variance")
             for k in range(1, len(parameters)):
                 ax.axhline(k - 0.5, color="#e0e0e0", linewidth=0.6)
-    if "sobol" in methods:  # indices lie in [0, 1]; estimates far outside are noise: keep the axis readable
-        values = table.loc[table["method"] == "sobol", ["S1", "ST"]].to_numpy(float)
-        low = max(-1.0, min(-0.2, np.nanmin(values, initial=0.0) - 0.05))
-        high = min(2.0, max(1.05, np.nanmax(values, initial=1.0) + 0.05))
-        axes[0, methods.index("sobol")].set_xlim(low, high)
+    if "sobol" in methods:  # indices lie in [0, 1]; estimates and intervals beyond are clipped to it (_clipped)
+        axes[0, methods.index("sobol")].set_xlim(*SOBOL_AXIS)
     axes[0, 0].set_yticks(range(len(parameters)), parameters)
     axes[0, 0].set_ylim(len(parameters) - 0.5, -0.5)
     handles = [Patch(color=MODEL_COLOURS.get(s, "#4c72b0"),
@@ -642,8 +721,11 @@ def sensitivity_indices(table: pd.DataFrame) -> Figure:
                     Line2D([], [], linestyle="none", marker="D", markerfacecolor="white", markeredgecolor="black",
                            label="Morris σ: spread of the effects\n(interactions, non-linearity)")]
     if "sobol" in methods:
-        handles += [Patch(color="#595959", alpha=0.4, label="Sobol' ST: total-order index\n(light bar, 95 % conf.)"),
-                    Patch(color="#595959", label="Sobol' S1: first-order index\n(narrow dark bar, 95 % conf.)")]
+        handles += [Patch(color="#595959", alpha=0.55, label="Sobol' ST: total-order index\n(bar, 95 % conf.)"),
+                    Patch(facecolor="white", edgecolor="#595959", hatch="////",
+                          label="ST not converged (CI > 0.1 or\nmoved > 0.05 from half the sample)"),
+                    Line2D([], [], linestyle="none", marker="o", color="black",
+                           label="Sobol' S1: first-order index\n(dot, 95 % conf.)")]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, title="organisation model and indices")
     fig.suptitle("Global sensitivity of the criteria to the varied parameters (SALib): "
                  + " and ".join({"morris": "Morris screening", "sobol": "Sobol' indices"}[m] for m in methods))

@@ -31,12 +31,15 @@ from .plots import (
     read_sensitivity,
     save_batch_figures,
 )
+from .results import read_summary_csv
+from .structural import is_structural
 from .validation import report_verdicts
 
 NETWORK_DPI = 120
 KEY_OUTCOMES = ("assignments_issued", "assignments_completed", "assignments_dropped", "lead_time_weeks",
-                "coverage_small", "coverage_medium", "coverage_large", "cost_person_years", "knowledge_base")
-UNITS = {"assignments_issued": "count", "assignments_completed": "count", "assignments_dropped": "count",
+                "coverage_small", "coverage_medium", "coverage_large", "local_support_small", "local_support_medium",
+                "local_support_large", "cost_person_years", "knowledge_base")
+UNITS = {"local_support_small": "0–1", "local_support_medium": "0–1", "local_support_large": "0–1","assignments_issued": "count", "assignments_completed": "count", "assignments_dropped": "count",
          "lead_time_weeks": "weeks", "coverage_small": "share", "coverage_medium": "share",
          "coverage_large": "share", "cost_person_years": "person-years per year", "knowledge_base": "0–1"}
 CAPTIONS = {
@@ -103,7 +106,7 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     if runs.empty:
         raise ReportError(f"{batch} holds no finished runs ({manifest.get('runs_failed', 0)} failed, see "
                           f"{batch / 'failures.parquet'}); there is nothing to report.")
-    summary = read_summary(batch / "summary.csv")
+    summary = read_summary_csv(batch / "summary.csv")
     steps = pd.read_parquet(batch / "steps.parquet") if (batch / "steps.parquet").is_dir() else None
     sensitivity = read_sensitivity(root / "sensitivity.csv") if (root / "sensitivity.csv").is_file() else None
     failures = (pd.read_parquet(batch / "failures.parquet") if (batch / "failures.parquet").is_file()
@@ -116,7 +119,9 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
                 f"Sobol' batch (<code>{esc(batch)}</code>), whose design points sample the parameter ranges; the "
                 f"Morris batch is in <code>{esc(root / 'morris')}</code>. The indices are in "
                 f"<code>{esc(root / 'sensitivity.csv')}</code> and the sensitivity figure.")
-    page = render(manifest, runs, summary, failures, paths, networks, source=batch, note=note)
+    by_point = batch / "summary_by_point.csv"
+    page = render(manifest, runs, summary, failures, paths, networks, source=batch, note=note,
+                  by_point=read_summary_csv(by_point) if by_point.is_file() else None)
     out = root / "report.html"
     tmp = root / f".report.html.{os.getpid()}.tmp"
     tmp.write_text(page, encoding="utf-8")
@@ -139,15 +144,6 @@ def _batch_folder(root: Path) -> Path:
                           f"{root} --resume`, then run `sim report {root}`.")
     raise ReportError(f"{root} holds no batch results (no runs.parquet and manifest.json); run "
                       f"`sim batch SCENARIO --out {root}` first, or give the folder it wrote.")
-
-
-def read_summary(path: Path) -> pd.DataFrame:
-    """``summary.csv`` with ``""`` (no measures) kept and the statistics as numbers (``inf`` where n = 1)."""
-    table = pd.read_csv(path, dtype={"measures": str, "structure": str, "outcome": str})
-    table["measures"] = table["measures"].fillna("")
-    for column in ("n", "mean", "std", "ci95_low", "ci95_high"):
-        table[column] = pd.to_numeric(table[column], errors="coerce")
-    return table
 
 
 # --- the network figure of the other view, when it exists ---
@@ -249,13 +245,15 @@ def table(header: Sequence[str] | None, rows: Iterable[Sequence[str]], *, classe
 
 def render(manifest: dict[str, Any], runs: pd.DataFrame, summary: pd.DataFrame, failures: pd.DataFrame,
            figures: Sequence[Path], networks: Sequence[tuple[str, bytes | None, str]], *, source: Path,
-           note: str = "") -> str:
-    """The report page as one HTML string."""
+           note: str = "", by_point: pd.DataFrame | None = None) -> str:
+    """The report page as one HTML string (``by_point``: ``summary_by_point.csv``, for designs)."""
     scenario = manifest.get("scenario", {})
     name = scenario.get("name", source.name)
+    summary, runs = labelled(summary), labelled(runs)
     sections = [
         ("run", "What was run", _what_was_run(manifest, failures)),
         ("comparison", "Comparison", _comparison(summary, runs)),
+        *([("points", "By design point", _by_point(by_point))] if by_point is not None else []),
         ("verdicts", "Beside the report's verdicts", _verdicts(summary)),
         ("figures", "Figures", _figures(figures, networks)),
     ]
@@ -280,6 +278,37 @@ def render(manifest: dict[str, Any], runs: pd.DataFrame, summary: pd.DataFrame, 
 <code>runs.parquet</code>); every run can be reproduced from its seed in <code>manifest.json</code>.</p>
 </main></body></html>
 """
+
+
+MAX_POINTS_SHOWN = 60  # design points the report lists one by one; summary_by_point.csv has them all
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Structural fields folded into the structure's label, so another value reads as another structure."""
+    fields = [c for c in frame.columns if is_structural(c)]
+    if not fields or frame.empty:
+        return frame
+    frame = frame.copy()
+    frame["structure"] = [f"{s} [{', '.join(f'{c}={v}' for c, v in zip(fields, values, strict=True))}]"
+                          for s, *values in zip(frame["structure"], *(frame[c] for c in fields), strict=True)]
+    return frame.drop(columns=fields)
+
+
+def _by_point(by_point: pd.DataFrame) -> str:
+    """Each design point's factor values and mean criteria (mean over its replications)."""
+    keys = [c for c in by_point.columns if c not in ("outcome", "points", "n", "mean", "std", "ci95_low", "ci95_high")]
+    factors = [c for c in keys if c not in ("structure", "measures", "point")]
+    wide = by_point[by_point["outcome"].isin(CRITERIA)].pivot_table(index=keys, columns="outcome", values="mean",
+                                                                    sort=False).reset_index()
+    shown = wide.head(MAX_POINTS_SHOWN)
+    rows = [[esc(model_label(r["structure"])), esc(measures_label(r["measures"])), str(int(r["point"])),
+             *(esc(_value(r[f])) for f in factors), *(fmt(r[c]) for c in CRITERIA)] for _, r in shown.iterrows()]
+    more = (f"<p class='muted'>{len(wide) - MAX_POINTS_SHOWN} more rows in <code>summary_by_point.csv</code>.</p>"
+            if len(wide) > MAX_POINTS_SHOWN else "")
+    return ("<p>Mean of each criterion over the replications at each design point, with the point's values "
+            "(<code>summary_by_point.csv</code> also has the CIs and every other outcome).</p>"
+            + table(["model", "measures", "point", *map(esc, factors), *(esc(pretty(c)) for c in CRITERIA)], rows,
+                    numeric_from=3) + more)
 
 
 def _describe_design(design: dict[str, Any]) -> str:

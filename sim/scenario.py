@@ -194,6 +194,9 @@ class Search(_Strict):
                 raise ValueError(f"search.space.{name!r}: {field_of(name)!r} takes choices (a list), not a range")
         if len(set(self.statistics)) < len(self.statistics):
             raise ValueError("search.statistics: name each statistic once")
+        if self.algorithm == "nsga3" and self.population < self.objectives:
+            raise ValueError(f"search.population: NSGA-III needs at least one candidate per objective "
+                             f"({self.objectives}), got {self.population}")
         return self
 
     @property
@@ -225,6 +228,7 @@ class Scenario(_Strict):
     design: Design = Design()
     search: Search | None = None
     series: bool = Field(default=True, strict=True)  # keep each run's weekly series (steps.parquet); false for big sweeps
+    municipality_table: bool = Field(default=False, strict=True)  # municipalities.parquet: each run's last week, per kommune
     output: str = ""
     run_time_limit: float = Field(default=3600.0, gt=0, strict=True)  # seconds one run may take before it is stopped
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,39 @@ def run_sensitivity(scenario: Scenario, *, out: str | os.PathLike[str] | None = 
     return result
 
 
+CONF_LIMIT = 0.1  # widest 95 % bootstrap half-width (SALib's *_conf) of a Sobol' index taken as reliable
+DRIFT_LIMIT = 0.05  # most an index may move between half and all of the Saltelli sample and count as converged
+MIN_BASE_SAMPLES = 32  # below this a bootstrap over the base samples understates its own uncertainty
+
+
 def _indices(method: str, problem: dict, x: np.ndarray, y: np.ndarray, levels: int, seed: int) -> pd.DataFrame:
-    if method == "morris":
-        res = morris_analyze.analyze(problem, x, y, num_levels=levels, seed=seed)
-        return pd.DataFrame({"method": method, "parameter": problem["names"], "mu_star": res["mu_star"],
-                             "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
-    res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
-    return pd.DataFrame({"method": method, "parameter": problem["names"], "S1": res["S1"], "S1_conf": res["S1_conf"],
-                         "ST": res["ST"], "ST_conf": res["ST_conf"]})
+    """SALib's indices with a status: ``ok``, ``not converged: ...`` or ``undefined: ...`` (a constant output)."""
+    names = problem["names"]
+    if np.ptp(y) == 0:  # no variance to share out: every index is 0/0
+        status = "undefined: the criterion is constant over the sample"
+        columns = (("mu_star", "mu_star_conf", "sigma") if method == "morris" else
+                   ("S1", "S1_conf", "ST", "ST_conf", "ST_half"))
+        return pd.DataFrame({"method": method, "parameter": names, **{c: np.nan for c in columns}, "status": status})
+    with warnings.catch_warnings():  # SALib's numerical warnings become the status column, not raw output
+        warnings.simplefilter("ignore")
+        if method == "morris":
+            res = morris_analyze.analyze(problem, x, y, num_levels=levels, seed=seed)
+            return pd.DataFrame({"method": method, "parameter": names, "mu_star": res["mu_star"],
+                                 "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"], "status": "ok"})
+        res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+        block = len(names) + 2  # Saltelli's sample: one block of k + 2 rows per base sample
+        half = len(y) // block // 2 * block
+        res_half = (sobol_analyze.analyze(problem, y[:half], calc_second_order=False, seed=seed)
+                    if half >= 2 * block and np.ptp(y[:half]) > 0 else None)
+    st_half = res_half["ST"] if res_half is not None else np.full(len(names), np.nan)
+    base = len(y) // block
+    status = []
+    for k in range(len(names)):
+        why = [f"only {base} base samples (at least {MIN_BASE_SAMPLES})"] if base < MIN_BASE_SAMPLES else []
+        if not res["ST_conf"][k] <= CONF_LIMIT:
+            why.append(f"95 % CI half-width {res['ST_conf'][k]:.2f} > {CONF_LIMIT}")
+        if not abs(res["ST"][k] - st_half[k]) <= DRIFT_LIMIT:
+            why.append(f"moved {abs(res['ST'][k] - st_half[k]):.2f} between half and all of the sample")
+        status.append("not converged: " + "; ".join(why) if why else "ok")
+    return pd.DataFrame({"method": method, "parameter": names, "S1": res["S1"], "S1_conf": res["S1_conf"],
+                         "ST": res["ST"], "ST_conf": res["ST_conf"], "ST_half": st_half, "status": status})

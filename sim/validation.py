@@ -46,11 +46,22 @@ def report_orderings() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def present_models(runs: pd.DataFrame, measures: str = "") -> tuple[str, ...]:
+    """Models 1-3 with at least two runs with ``measures`` in a batch (a Welch interval needs two)."""
+    if runs.empty or "structure" not in runs:
+        return ()
+    counts = runs.loc[runs["measures"] == measures, "structure"].value_counts()
+    return tuple(m for m in MODELS if counts.get(m, 0) >= 2)
+
+
 def ordering_table(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
-    """Each of the report's orderings with the simulated difference (higher - lower) and its 95 % CI."""
+    """The report's orderings among the models present, with the simulated difference (higher - lower) and CI."""
     data = runs[runs["measures"] == measures]
+    present = present_models(runs, measures)
     rows = []
     for row in report_orderings().itertuples(index=False):
+        if row.lower not in present or row.higher not in present:
+            continue
         low = data.loc[data["structure"] == row.lower, row.criterion].to_numpy(float)
         high = data.loc[data["structure"] == row.higher, row.criterion].to_numpy(float)
         diff, lo, hi = welch_interval(low, high)
@@ -71,13 +82,14 @@ def verdicts(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
     """
     data = runs[runs["measures"] == measures]
     report = report_verdicts().set_index(["structure", "criterion"])["verdict"]
+    present = present_models(runs, measures)
     rows = []
     for criterion in CRITERIA:
-        values = {m: data.loc[data["structure"] == m, criterion].to_numpy(float) for m in MODELS}
-        for model in MODELS:
+        values = {m: data.loc[data["structure"] == m, criterion].to_numpy(float) for m in present}
+        for model in present:
             above = below = 0
             agrees = True
-            for other in MODELS:
+            for other in present:
                 if other == model or len(values[model]) < 2 or len(values[other]) < 2:
                     continue
                 _, lo, hi = welch_interval(values[other], values[model])
@@ -93,41 +105,44 @@ def verdicts(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
 
 
 class NotComparable(ValueError):
-    """A batch that cannot be set beside the report: models 1-3 need two or more replications each."""
+    """A batch that cannot be set beside the report: two of models 1-3 need two or more replications each."""
 
 
-def require_models(runs: pd.DataFrame, measures: str = "") -> None:
-    """Refuse, with what is missing, a batch whose verdicts would be meaningless.
+def require_models(runs: pd.DataFrame, measures: str = "") -> tuple[str, ...]:
+    """The models 1-3 present, or a refusal saying what is missing when fewer than two are.
 
-    Welch intervals need two values per model, and a verdict compares all three models,
-    so a batch lacking any of them would yield silent ``medium`` / nan rows instead.
+    Welch intervals need two values per model and an ordering two models, so a batch with
+    fewer would yield silent ``medium`` / nan rows instead.  With two models present, the
+    verdicts and orderings are those among them.
     """
     if runs.empty or not {"structure", "measures", *CRITERIA} <= set(runs.columns):
         raise NotComparable("it holds no finished runs with the six criteria; "
-                            "the comparison needs a `sim batch` of model1, model2 and model3.")
-    data = runs[runs["measures"] == measures]
-    counts = {m: int((data["structure"] == m).sum()) for m in MODELS}
-    if min(counts.values()) < 2:
+                            "the comparison needs a `sim batch` of at least two of model1, model2 and model3.")
+    present = present_models(runs, measures)
+    if len(present) < 2:
+        data = runs[runs["measures"] == measures]
+        counts = {m: int((data["structure"] == m).sum()) for m in MODELS}
         label = f"measures {measures!r}" if measures else "no measures"
         have = ", ".join(f"{m}: {n}" for m, n in counts.items())
         sets = ", ".join(repr(s) for s in sorted(runs["measures"].unique()))
-        raise NotComparable(f"the comparison needs at least 2 replications each of model1, model2 and model3 "
-                            f"with {label}; it has {have} (measure sets in the batch: {sets}).")
+        raise NotComparable(f"the comparison needs at least 2 replications each of two or more of model1, model2 "
+                            f"and model3 with {label}; it has {have} (measure sets in the batch: {sets}).")
+    return present
 
 
 def side_by_side(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
     """The report's verdict table with the simulated verdicts beside it: one row per criterion.
 
-    Per model: ``{model}_mean`` (simulated mean), ``{model}_simulated`` and ``{model}_report``
+    Per model present (all three in a comparison of the report's models): ``{model}_mean`` (simulated mean), ``{model}_simulated`` and ``{model}_report``
     (weak / medium / strong) and ``{model}_agrees`` (see :func:`verdicts`).  Wide, so that
     it reads like tables 4-6 and diffs line by line when committed.
     """
-    require_models(runs, measures)
+    present = require_models(runs, measures)
     cells = verdicts(runs, measures).set_index(["criterion", "structure"])
     rows = []
     for criterion in CRITERIA:
         row: dict[str, object] = {"criterion": criterion}
-        for model in MODELS:
+        for model in present:
             cell = cells.loc[(criterion, model)]
             row |= {f"{model}_mean": float(cell["mean"]), f"{model}_simulated": cell["simulated"],
                     f"{model}_report": cell["report"], f"{model}_agrees": bool(cell["agrees"])}

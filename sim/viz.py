@@ -10,13 +10,18 @@ criteria of :data:`sim.CRITERIA` as they develop, and the current week.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import solara
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+
+with warnings.catch_warnings():  # Solara's lint of Mesa's own ComponentsView (a hook after an early return), not ours
+    warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return",
+                            category=UserWarning)
+    from mesa.visualization import SolaraViz
+    from mesa.visualization.utils import update_counter
 
 # absolute imports: `solara run sim/viz.py` executes this file outside the package
 from sim.metrics import CRITERIA
@@ -109,6 +114,8 @@ def criteria_figure(model: CoordinationModel) -> Figure:
 def NetworkView(model: CoordinationModel) -> None:
     """The actor network as it stands this week, with the week above it; redrawn on every step."""
     update_counter.get()
+    # one page only: Mesa would label its tab "Page 0"; the page is titled by SolaraViz's name instead
+    solara.Style(".v-tabs:has(> .v-tabs-bar .v-tab:only-child) { display: none; }")
     with solara.Column(classes=["sim-network"], gap="4px"):
         solara.Text(describe(model), classes=["sim-week"], style={"font-weight": "bold"})
         solara.FigureMatplotlib(network_figure(model), format="png", dependencies=[model, model.steps],

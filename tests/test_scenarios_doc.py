@@ -51,3 +51,38 @@ def test_every_toml_example_is_a_valid_scenario_with_a_plan(block: str) -> None:
         assert len(specs) == int(stated[-1].replace(" ", "")), (
             f"{scenario.name}: the example's comment says {stated[-1]} runs, the plan has {len(specs)}"
         )
+
+
+SHIPPED = re.compile(r"^\| `([a-z_]+\.toml)`[^|]*\| (?:at most )?([\d ]+)[^|]*\| (\w+) \|(.*)\|$", re.MULTILINE)
+WORDS = {"five": 5, "seven": 7, "eight": 8, "ten": 10, "twelve": 12}
+
+
+def shipped_rows() -> list[tuple[str, int, str, str]]:
+    text = DOC.read_text(encoding="utf-8").split("## The shipped scenarios", 1)[1]
+    return [(f, int(n.replace(" ", "")), kind, what) for f, n, kind, what in SHIPPED.findall(text)]
+
+
+def test_the_shipped_scenarios_table_states_their_true_counts() -> None:
+    from sim.scenario import load_scenario
+
+    rows = shipped_rows()
+    assert {r[0] for r in rows} >= {"compare_models.toml", "measures.toml", "uncertainty.toml", "sensitivity.toml",
+                                    "calibration.toml", "design_search.toml"}
+    for name, runs, kind, what in rows:
+        scenario = load_scenario(DOC.parents[1] / "scenarios" / name)
+        assert scenario.design.kind == kind, name
+        if scenario.search is not None:
+            search = scenario.search
+            points = scenario.design.samples
+            most = (search.population * search.generations + len(scenario.structures)) * points * scenario.replications
+            assert runs == most, f"{name}: the table says at most {runs} runs, the search has at most {most}"
+            assert f"{search.generations} generations of {search.population} candidates" in what, name
+        else:
+            assert runs == len(plan(scenario)), f"{name}: the table says {runs} runs, the plan has {len(plan(scenario))}"
+        stated = re.search(r"over (\w+) (?:parameters|calibrated|assumed)", what)
+        if stated:
+            count = WORDS.get(stated.group(1))
+            assert count == len(scenario.design.ranges), f"{name}: the table says {stated.group(1)} parameters"
+        reps = re.search(r"(\d+) replications", what)
+        if reps:
+            assert int(reps.group(1)) == scenario.replications, f"{name}: the table says {reps.group(1)} replications"

@@ -8,7 +8,16 @@ import pytest
 
 from sim import CRITERIA
 from sim.intervals import welch_interval
-from sim.validation import MODELS, SCALE, NotComparable, report_orderings, report_verdicts, side_by_side, verdicts
+from sim.validation import (
+    MODELS,
+    SCALE,
+    NotComparable,
+    ordering_table,
+    report_orderings,
+    report_verdicts,
+    side_by_side,
+    verdicts,
+)
 
 
 def _runs(means: dict[str, dict[str, float]], n: int = 30, spread: float = 0.01) -> pd.DataFrame:
@@ -67,10 +76,13 @@ def test_side_by_side_is_the_report_table_with_the_simulated_verdicts_beside_it(
         assert set(table[f"{model}_simulated"]) <= {"weak", "medium", "strong"}
 
 
-def test_a_batch_without_two_runs_of_every_model_is_refused_naming_what_is_missing():
+def test_a_batch_without_two_runs_of_two_models_is_refused_naming_what_is_missing():
     runs = _runs(_report_like(), n=3)  # model1, model2, model3 in that order
-    with pytest.raises(NotComparable, match="model1: 3, model2: 3, model3: 1"):
-        side_by_side(runs.iloc[:7])
+    with pytest.raises(NotComparable, match="model1: 3, model2: 1, model3: 0"):
+        side_by_side(runs.iloc[:4])
+    two = side_by_side(runs.iloc[:7])  # model3 has one run: the comparison is between models 1 and 2
+    assert [c for c in two.columns if c.endswith("_simulated")] == ["model1_simulated", "model2_simulated"]
+    assert set(ordering_table(runs.iloc[:7])[["lower", "higher"]].stack()) <= {"model1", "model2"}
     with pytest.raises(NotComparable, match="measures 'outreach'"):
         side_by_side(runs, measures="outreach")
     with pytest.raises(NotComparable, match="no finished runs"):

@@ -20,7 +20,7 @@ from ..provenance import code_hash
 from ..scenario import Scenario
 
 # fields that choose which runs a batch has (each run's identity carries what they select)
-PLAN_FIELDS = ("structures", "measures", "replications", "design")
+PLAN_FIELDS = ("structures", "measures", "replications", "design", "search")  # a search picks its runs
 # fields that may differ between invocations into one folder (which is how a batch is extended): the plan, labels,
 # and how runs are executed, never what decides a run's result
 OPEN_FIELDS = ("name", "description", "output", "run_time_limit", "structure_file", *PLAN_FIELDS)  # the file: its contents are in models

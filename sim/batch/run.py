@@ -60,6 +60,9 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
     if not isinstance(scenario, Scenario):
         raise ValueError(f"run_batch: scenario must be a Scenario (from load_scenario or scenario_from_dict), "
                          f"got {shown(scenario)}.")
+    if scenario.search is not None:
+        raise ValueError("run_batch: this scenario has a [search] table; run it with sim.search.run_search "
+                         "(`sim search`): a batch runs fixed plans.")
     if rerun_stale and not resume:
         raise ValueError("rerun_stale (--rerun-stale) recomputes runs of a batch being resumed: it needs resume "
                          "(--resume).")

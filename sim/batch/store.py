@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from ..runner import parquet_bytes, write_atomic
 from .work import Outcome
 
-KINDS = ("steps", "runs", "failures")  # written in this order; the index entry, written last, commits them
+KINDS = ("steps", "municipalities", "runs", "failures")  # written in this order; the index entry, written last, commits them
 FINGERPRINT_KEY = "sim.fingerprint"
 
 
@@ -91,6 +91,8 @@ class ChunkStore:
         """Save one outcome as a chunk: its files first, then the index entry that makes them count."""
         chunk = f"{time.time_ns()}-{os.getpid()}"
         frames = {"steps": pd.concat(outcome.series, ignore_index=True) if outcome.series else None,
+                  "municipalities": (pd.concat(outcome.municipalities, ignore_index=True) if outcome.municipalities
+                                     else None),
                   "runs": pd.DataFrame(outcome.rows) if outcome.rows else None,
                   "failures": pd.DataFrame(outcome.failures) if outcome.failures else None}
         metadata = {FINGERPRINT_KEY: json.dumps(fingerprint, sort_keys=True)}

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from ..intervals import ci_half_width
 from ..metrics import METRICS
 from ..parameters import BY_NAME
 from ..runner import parquet_bytes, write_atomic
@@ -34,18 +34,49 @@ FAILURE_COLUMNS = ["run_id", "status", "error", "traceback"]
 
 
 def summarise(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Mean, standard deviation and 95 % confidence interval of every outcome, per group (long format)."""
-    records = []
+    """Mean, standard deviation and 95 % confidence interval of every outcome, per group (long format).
+
+    One array operation per group over all outcomes (each outcome's values reduced as a contiguous
+    row, as :func:`~sim.intervals.ci_half_width` reduces them), so a search's thousands of groups
+    take seconds; the t quantile is computed once per group size.
+    """
+    outcomes = list(METRICS)
+    keys, means, stds, sizes = [], [], [], []
     for key, group in runs.groupby(by, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        for outcome in METRICS:
-            values = group[outcome].to_numpy(float)
-            half = ci_half_width(values)
-            mean = float(values.mean())
-            records.append({**dict(zip(by, key, strict=True)), "outcome": outcome, "n": len(values), "mean": mean,
-                            "std": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
-                            "ci95_low": mean - half, "ci95_high": mean + half})
-    return pd.DataFrame.from_records(records)
+        values = np.ascontiguousarray(group[outcomes].to_numpy(float).T)  # one row per outcome
+        keys.append(key if isinstance(key, tuple) else (key,))
+        means.append(values.mean(axis=1))
+        stds.append(values.std(axis=1, ddof=1) if values.shape[1] > 1 else np.full(len(outcomes), math.nan))
+        sizes.append(values.shape[1])
+    if not keys:
+        return pd.DataFrame(columns=[*by, "outcome", "n", "mean", "std", "ci95_low", "ci95_high"])
+    n = np.repeat(sizes, len(outcomes))
+    mean, std = np.concatenate(means), np.concatenate(stds)
+    quantile = {k: stats.t.ppf(0.975, k - 1) if k > 1 else math.nan for k in set(sizes)}  # n = 1: no interval
+    half = np.where(n > 1, np.array([quantile[k] for k in n]) * np.nan_to_num(std) / np.sqrt(n), math.inf)
+    columns = {name: np.repeat([k[j] for k in keys], len(outcomes)) for j, name in enumerate(by)}
+    return pd.DataFrame({**columns, "outcome": np.tile(outcomes, len(keys)), "n": n, "mean": mean, "std": std,
+                         "ci95_low": mean - half, "ci95_high": mean + half})
+
+
+def summary_groups(runs: pd.DataFrame, scenario: Scenario) -> dict[str, list[str] | None]:
+    """The groups of ``summary.csv`` and ``summary_by_point.csv`` (None: the table is not written).
+
+    A structural field is always a group key (another value is another structure); the
+    per-point table also carries every varied parameter's value, so it reads without a join.
+    """
+    varied = [c for c in runs.columns if c not in IDENTITY and c not in METRICS]
+    structural = [c for c in varied if is_structural(c)]
+    return {"summary.csv": ["structure", "measures", *structural],
+            "summary_by_point.csv": (["structure", "measures", "point", *varied] if scenario.design.kind != "none"
+                                     else None)}
+
+
+def summary_table(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """:func:`summarise` with ``points``: how many design points each row pools (1 per point)."""
+    table = summarise(runs, by)
+    points = runs.groupby(by, sort=False)["point"].nunique().rename("points").reset_index()
+    return table.merge(points, on=by, how="left")[[*by, "points", *[c for c in table.columns if c not in by]]]
 
 
 def current_points(runs: pd.DataFrame, specs: list[RunSpec]) -> np.ndarray:
@@ -82,20 +113,20 @@ def write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Sce
     ``previous`` is the record the manifest holds; when the new one differs, the figures and
     report made from the old tables are removed.
     """
-    planned = {s.run_id for s in specs}
-    owned: dict[str, list[str]] = {}  # each chunk's runs in the plan (a run is saved once; if ever twice, the first)
-    seen: set[str] = set()
-    frames = []
-    for chunk in chunks:
-        if store.has(chunk, "runs"):
-            frame = pd.read_parquet(store.path_of(chunk, "runs"))
-            frame = frame[frame["run_id"].isin(planned) & ~frame["run_id"].isin(seen)]
-            owned[chunk] = sorted(frame["run_id"])
-            seen.update(owned[chunk])
-            frames.append(frame)
-    runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    planned = pd.Index([s.run_id for s in specs])
+    frames = [pd.read_parquet(store.path_of(c, "runs")).assign(_chunk=c) for c in chunks if store.has(c, "runs")]
+    runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id", "_chunk"])
+    # a run is saved once; if ever twice, its first chunk's copy counts (one pass: a search has thousands of chunks)
+    runs = runs[runs["run_id"].isin(planned)].drop_duplicates("run_id", keep="first")
+    by_chunk = runs.groupby("_chunk", sort=False)["run_id"]
+    kept = {chunk: sorted(ids) for chunk, ids in by_chunk}
+    owned: dict[str, list[str]] = {c: kept[c] for c in chunks if c in kept}  # each chunk's runs in the plan
+    seen = set(runs["run_id"])
+    runs = runs.drop(columns="_chunk").reset_index(drop=True)
     if not runs.empty:
         runs = tidy(runs, scenario, specs)
+    else:
+        runs = pd.DataFrame()
     failed = store.read(chunks, "failures")
     failures = (pd.concat(failed, ignore_index=True) if failed else pd.DataFrame(columns=FAILURE_COLUMNS))
     failures = failures[failures["run_id"].isin(planned) & ~failures["run_id"].isin(seen)]
@@ -103,16 +134,22 @@ def write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Sce
 
     record: dict[str, Any] = {name: _write(root / name, parquet_bytes(frame)) | {"rows": len(frame)}
                               for name, frame in (("runs.parquet", runs), ("failures.parquet", failures))}
-    structural = [c for c in runs.columns if is_structural(c)]  # another value is another structure: never pooled
-    summaries = {"summary.csv": ["structure", "measures", *structural]}
-    if scenario.design.kind != "none":
-        summaries["summary_by_point.csv"] = ["structure", "measures", *structural, "point"]
-    for name in ("summary.csv", "summary_by_point.csv"):
-        if name in summaries and not runs.empty:
-            record[name] = _write(root / name, summarise(runs, summaries[name]).to_csv(index=False).encode())
+    for name, by in summary_groups(runs, scenario).items():
+        if by is not None and not runs.empty:
+            record[name] = _write(root / name, summary_table(runs, by).to_csv(index=False).encode())
         else:
             (root / name).unlink(missing_ok=True)
     record["steps.parquet"] = _write_steps(root / "steps.parquet", store, owned)
+    municipal = [frame[frame["run_id"].isin(keep)] for chunk, keep in owned.items() if store.has(chunk, "municipalities")
+                 for frame in store.read([chunk], "municipalities")]
+    if municipal:
+        table = pd.concat(municipal, ignore_index=True)
+        order = {r: k for k, r in enumerate(runs["run_id"])}
+        table = table.iloc[np.argsort(table["run_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+        record["municipalities.parquet"] = _write(root / "municipalities.parquet", parquet_bytes(table)) | {
+            "rows": len(table)}
+    else:
+        (root / "municipalities.parquet").unlink(missing_ok=True)
     if record != (previous or {}).get("tables"):
         shutil.rmtree(root / "figures", ignore_errors=True)
         (root / "report.html").unlink(missing_ok=True)

@@ -30,11 +30,13 @@ class Outcome:
     rows: list[dict[str, Any]] = field(default_factory=list)
     series: list[pd.DataFrame] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    municipalities: list[pd.DataFrame] = field(default_factory=list)
 
     def add(self, other: Outcome) -> None:
         self.rows += other.rows
         self.series += other.series
         self.failures += other.failures
+        self.municipalities += other.municipalities
 
     def __len__(self) -> int:
         return len(self.rows) + len(self.failures)
@@ -67,9 +69,12 @@ def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
     """Run one spec; any exception, or a result that is not finite, is a recorded failure, never fatal."""
     try:
         organisation, params = simulated(spec, scenario)
+        tables: list[pd.DataFrame] = []
+        at_end = (lambda model: tables.append(model.municipality_table())) if scenario.municipality_table else None
         steps = run_one(organisation, scenario.measure_set(spec.measures), weeks=scenario.weeks, seed=spec.seed,
                         engine=scenario.engine, municipalities=scenario.municipalities,
-                        mandate_change_week=scenario.mandate_change, rer_pot=scenario.rer_pot, **params)
+                        mandate_change_week=scenario.mandate_change, rer_pot=scenario.rer_pot, at_end=at_end,
+                        **params)
     except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
         return failed(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     part = steps[list(SERIES)].copy()
@@ -78,10 +83,11 @@ def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
     bad = _not_finite(row, part)
     if bad:
         return failed(spec, f"NonFiniteResult: {bad}")
+    municipalities = [t.assign(run_id=spec.run_id)[["run_id", *t.columns]] for t in tables]
     if not scenario.series:
-        return Outcome(rows=[{**identity_row(spec), **row}])
+        return Outcome(rows=[{**identity_row(spec), **row}], municipalities=municipalities)
     part.insert(0, "run_id", spec.run_id)
-    return Outcome(rows=[{**identity_row(spec), **row}], series=[part])
+    return Outcome(rows=[{**identity_row(spec), **row}], series=[part], municipalities=municipalities)
 
 
 def _not_finite(row: dict[str, float], part: pd.DataFrame) -> str:

@@ -14,7 +14,16 @@ import math
 import numpy as np
 from numba import njit
 
-from ..metrics import N_BALANCE, N_COST, N_COVERAGE, N_ISSUED_OUT, N_LEVEL0, N_SECTOR_COMPLETED, N_SECTOR_EFFORT
+from ..metrics import (
+    N_BALANCE,
+    N_COST,
+    N_COVERAGE,
+    N_ISSUED_OUT,
+    N_LEVEL0,
+    N_LOCAL_SUPPORT_CLASS,
+    N_SECTOR_COMPLETED,
+    N_SECTOR_EFFORT,
+)
 from ..state import (
     N_COMPLETED,
     N_DROPPED,
@@ -81,6 +90,7 @@ def measure(w, s, week):
     supported = 0.0
     in_class = np.zeros(3)
     covered = np.zeros(3)
+    supported_in = np.zeros(3)
     relation = 0.0
     local = 0.0
     for k in range(n_mun):
@@ -90,6 +100,7 @@ def measure(w, s, week):
         if recent:
             covered[c] += 1.0
             supported += local_level[k]
+            supported_in[c] += local_level[k]
         relation += m_level[k]
         local += local_level[k]
     out[4] = supported / (TOP_STEP * n_mun)
@@ -102,6 +113,7 @@ def measure(w, s, week):
     out[N_ISSUED_OUT + 4] = year[R_LEAD_TIME] / completed if completed > 0 else 0.0
     for c in range(3):
         out[N_COVERAGE + c] = covered[c] / in_class[c] if in_class[c] > 0 else 0.0
+        out[N_LOCAL_SUPPORT_CLASS + c] = supported_in[c] / (TOP_STEP * in_class[c]) if in_class[c] > 0 else 0.0
     out[N_COST] = year[R_EFFORT] / WEEKS_PER_YEAR
     out[N_COST + 1] = year[R_PARTICIPANT] / WEEKS_PER_YEAR
     out[N_COST + 2] = knowledge_in_use

@@ -120,5 +120,6 @@ def _front(scenario: Scenario, candidates: pd.DataFrame) -> str:
     more = (f"<p class='muted'>{len(front) - MAX_DESCRIBED} more on the front: see <code>pareto.parquet</code>."
             "</p>" if len(front) > MAX_DESCRIBED else "")
     return (f"<p>{len(front)} structures are not dominated on the objectives by any other judged structure "
-            f"(cheapest first). Scores: mean [95 % CI over the points], and the {q} quantile.</p>"
+            f"(cheapest first). Scores: mean [95 % CI over the points], and {q}, the "
+            f"{round(scenario.search.quantile * 100)}th percentile of the point means.</p>"
             + table(["structure", "criteria", "cost (py)"], rows) + more)

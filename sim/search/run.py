@@ -76,7 +76,9 @@ def run_search(scenario: Scenario, *, out: str | Path | None = None, workers: in
 def _algorithm(scenario: Scenario) -> MixedVariableGA:
     search = scenario.search
     if search.algorithm == "nsga3":
-        directions = get_reference_directions("energy", search.objectives, search.population, seed=search.seed)
+        # Riesz s-energy directions, one per candidate, drawn from the search's seed
+        directions = get_reference_directions("energy", search.objectives, search.population,
+                                              random_state=np.random.default_rng(search.seed))
         survival = ReferenceDirectionSurvival(directions)
     else:
         survival = RankAndCrowdingSurvival()

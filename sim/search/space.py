@@ -88,7 +88,9 @@ def candidate_specs(scenario: Scenario, candidate: Candidate) -> list[RunSpec]:
     for k, point in enumerate(design_points(scenario.design)):
         for r in range(scenario.max_replications):
             spec = run_spec(scenario, candidate.structure, candidate.measures, k, {**point, **dict(candidate.changes)}, r)
-            specs.append(dataclasses.replace(spec, seed=common_seed(scenario, k, r)))
+            # its own id: a batch's run of the same identity has another seed, and the two must never pass for each other
+            run_id = hashlib.sha256(f"{spec.run_id}:common-random-numbers".encode()).hexdigest()[:16]
+            specs.append(dataclasses.replace(spec, run_id=run_id, seed=common_seed(scenario, k, r)))
     return specs
 
 
