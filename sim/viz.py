@@ -115,7 +115,7 @@ def NetworkView(model: CoordinationModel) -> None:
     """The actor network as it stands this week, with the week above it; redrawn on every step."""
     update_counter.get()
     # one page only: Mesa would label its tab "Page 0"; the page is titled by SolaraViz's name instead
-    solara.Style(".v-tabs:has(> .v-tabs-bar .v-tab:only-child) { display: none; }")
+    solara.Style(".v-tabs:has(.v-tab):not(:has(.v-tab ~ .v-tab)) { display: none; }")
     with solara.Column(classes=["sim-network"], gap="4px"):
         solara.Text(describe(model), classes=["sim-week"], style={"font-weight": "bold"})
         solara.FigureMatplotlib(network_figure(model), format="png", dependencies=[model, model.steps],

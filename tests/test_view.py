@@ -201,6 +201,7 @@ def test_view_in_a_browser_shows_the_network_and_steps_and_plays_the_model(view_
             assert network.evaluate("img => img.naturalWidth") > 300
             assert network.bounding_box()["height"] > 200
             assert page.locator(".sim-criteria img").is_visible()
+            assert not page.get_by_text("Page 0").is_visible()  # one page: no tab labelled "Page 0"
             assert _week(page).startswith("Week 0 of 520 (year 0.0) · baseline · no measures · seed 42")
             first_image = network.get_attribute("src")
 
