@@ -233,15 +233,16 @@ def _diff(args: argparse.Namespace) -> int:
     a, b = load(args.a, steps=False), load(args.b, steps=False)
     table = diff(a, b)
     keys = [c for c in table.columns if c not in ("outcome", "n_a", "n_b", "mean_a", "mean_b", "difference",
-                                                  "ci95_low", "ci95_high", "differs", "only_in")]
+                                                  "ci95_low", "ci95_high", "interval", "differs", "only_in")]
     print(f"A = {args.a} ({a.manifest['scenario'].get('name')}), B = {args.b} ({b.manifest['scenario'].get('name')}); "
-          "B - A per group, Welch 95 % CI; * = the CI excludes 0")
+          "B - A per group, 95 % CI (paired where the runs share seeds, else Welch); * = the CI excludes 0")
     both = table[table["only_in"] == ""]
     rows = [[" ".join(str(r[k]) if str(r[k]) else "(no measures)" for k in keys), r["outcome"].replace("_", " "),
              f"{r['mean_a']:.3f}", f"{r['mean_b']:.3f}", f"{r['difference']:+.3f}",
-             f"[{r['ci95_low']:+.3f}, {r['ci95_high']:+.3f}]" + (" *" if r["differs"] else "")]
+             f"[{r['ci95_low']:+.3f}, {r['ci95_high']:+.3f}]" + (" *" if r["differs"] else ""), r["interval"]]
             for _, r in both.iterrows()]
-    _print_table(["group (" + ", ".join(keys) + ")", "criterion", "A", "B", "B - A", "95 % CI"], rows, right=(2, 3, 4))
+    _print_table(["group (" + ", ".join(keys) + ")", "criterion", "A", "B", "B - A", "95 % CI", "interval"], rows,
+                 right=(2, 3, 4))
     for side in ("A", "B"):
         alone = table[table["only_in"] == side]
         if len(alone):
@@ -483,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--csv", default=None, metavar="FOLDER", help="one CSV file per table")
     export.add_argument("--no-steps", action="store_true", help="leave out the weekly series")
     export.set_defaults(func=_export)
-    diff = sub.add_parser("diff", help="compare two finished batches group by group (B - A, Welch 95 %% CI)")
+    diff = sub.add_parser("diff", help="compare two finished batches group by group (B - A with a 95 %% CI)")
     diff.add_argument("a", help="output folder of the first batch (A)")
     diff.add_argument("b", help="output folder of the second batch (B)")
     diff.add_argument("--save", default=None, metavar="CSV", help="also write the whole comparison as CSV")

@@ -439,7 +439,7 @@ def coverage_by_size_class(runs: pd.DataFrame) -> Figure:
     for ax in axes[:, 0]:
         ax.set_ylabel("share of municipalities with a\ntake-up of state support in the last year")
     n = runs.groupby(["structure", "measures"], sort=False).size().tolist()
-    fig.suptitle(f"Municipal coverage by size class: mean and 95 % bootstrap CI over {_count(n)} per bar"
+    fig.suptitle(f"Municipal coverage by size class\nmean and 95 % bootstrap CI over {_count(n)} per bar"
                  f"{_points_note(runs)}")
     fig.legend(handles=model_handles(groups.structures), loc="outside right center", title="organisation model")
     return fig
@@ -697,8 +697,9 @@ def sensitivity_indices(table: pd.DataFrame) -> Figure:
                         ax.barh(y[pick], st[pick], height=slot * 0.85, color=colour, alpha=alpha, hatch=hatch,
                                 edgecolor=colour, linewidth=0.4, xerr=st_err[:, pick],
                                 error_kw={"capsize": 1.5, "linewidth": 0.7, "ecolor": "#595959"})
-                    ax.errorbar(s1, y, xerr=s1_err, linestyle="none", marker="o", markersize=3, color="black",
-                                elinewidth=0.6, capsize=1)
+                    known = np.isfinite(rows["S1"].to_numpy(float))  # an undefined index has no dot
+                    ax.errorbar(s1[known], y[known], xerr=s1_err[:, known], linestyle="none", marker="o", markersize=3,
+                                color="black", elinewidth=0.6, capsize=1)
                     for k in np.flatnonzero(status.str.startswith("undefined").to_numpy()):
                         ax.text(0.02, y[k], "undefined (constant)", va="center", fontsize=6, color="#595959")
             ax.axvline(0, color="black", linewidth=0.6)

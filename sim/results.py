@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .batch.tables import IDENTITY
-from .intervals import welch_interval
+from .intervals import ci_half_width, welch_interval
 from .metrics import CRITERIA, METRICS
 
 SUMMARY_NUMBERS = ("points", "n", "mean", "std", "ci95_low", "ci95_high")
@@ -75,8 +75,10 @@ def load(folder: str | os.PathLike[str], *, steps: bool = True) -> Results:
 
 
 def diff(a: Results, b: Results, outcomes: tuple[str, ...] = CRITERIA) -> pd.DataFrame:
-    """Group by group, ``b`` minus ``a``: each outcome's means and the difference with its Welch 95 % CI.
+    """Group by group, ``b`` minus ``a``: each outcome's means and the difference with its 95 % CI.
 
+    Where a group's runs have the same seeds in both batches (same scenario seed and run
+    identities), they pair up and the interval is the paired t interval; otherwise Welch's.
     Groups are matched on structure, measures and every structural field both batches record;
     the design points are pooled unless both batches vary the same parameters (then per point
     values).  ``only_in`` says where a group is missing.
@@ -91,12 +93,21 @@ def diff(a: Results, b: Results, outcomes: tuple[str, ...] = CRITERIA) -> pd.Dat
         if key not in ga or key not in gb:
             rows.append({**label, "outcome": None, "only_in": "A" if key in ga else "B"})
             continue
+        # the same seeds on both sides (one scenario seed, the same run identities): the runs pair up
+        pairs = ga[key].merge(gb[key], on=["point", "replication", "seed"], suffixes=("_a", "_b"))
+        paired = len(pairs) == len(ga[key]) == len(gb[key])
         for outcome in outcomes:
             x, y = ga[key][outcome].to_numpy(float), gb[key][outcome].to_numpy(float)
-            d, low, high = welch_interval(x, y)
+            if paired:
+                d_runs = pairs[f"{outcome}_b"].to_numpy(float) - pairs[f"{outcome}_a"].to_numpy(float)
+                d, half = float(d_runs.mean()), ci_half_width(d_runs)
+                low, high = d - half, d + half
+            else:
+                d, low, high = welch_interval(x, y)
             rows.append({**label, "outcome": outcome, "n_a": len(x), "n_b": len(y), "mean_a": float(np.mean(x)),
                          "mean_b": float(np.mean(y)), "difference": d, "ci95_low": low, "ci95_high": high,
-                         "differs": bool(low > 0 or high < 0), "only_in": ""})
+                         "interval": "paired" if paired else "Welch", "differs": bool(low > 0 or high < 0),
+                         "only_in": ""})
     return pd.DataFrame(rows)
 
 

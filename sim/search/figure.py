@@ -31,13 +31,24 @@ def front_figure(candidates: pd.DataFrame, search: Search) -> Figure:
     fig, ax = subplots(figsize=(10.5, 5.2))
     x = np.arange(len(axes_names))
     feasible = candidates["n_failed"].to_numpy() == 0
-    rest = feasible & ~candidates["on_front"].to_numpy() & ~candidates["reference"].to_numpy()
+    reference = candidates["reference"].to_numpy()
+    front = candidates["on_front"].to_numpy() & ~reference
+    rest = feasible & ~front & ~reference
+    # a many-objective front holds hundreds: drawn faint, with the structures that match references picked out
+    fade = min(0.6, 30 / max(1, front.sum()))
     for row in scaled[rest]:
-        ax.plot(x, row, color="#bdbdbd", linewidth=0.6, alpha=0.5)
-    for row in scaled[candidates["on_front"].to_numpy() & ~candidates["reference"].to_numpy()]:
-        ax.plot(x, row, color="#3b6ea8", linewidth=1.2, alpha=0.8)
-    handles = [Line2D([], [], color="#bdbdbd", label=f"judged ({int(rest.sum())})"),
-               Line2D([], [], color="#3b6ea8", label=f"on the front ({int(candidates['on_front'].sum())})")]
+        ax.plot(x, row, color="#bdbdbd", linewidth=0.5, alpha=min(0.5, fade))
+    for row in scaled[front]:
+        ax.plot(x, row, color="#3b6ea8", linewidth=0.8, alpha=fade)
+    per_reference = [c for c in candidates.columns if c.startswith("as_good_as_") and c != "as_good_as_all_references"]
+    as_good = candidates[per_reference].sum(axis=1).to_numpy()
+    strong = ~reference & (as_good >= 2)
+    for row in scaled[strong]:
+        ax.plot(x, row, color="#08306b", linewidth=1.8)
+    handles = [Line2D([], [], color="#bdbdbd", label=f"judged, dominated ({int(rest.sum())})"),
+               Line2D([], [], color="#3b6ea8", label=f"on the front ({int(front.sum())})"),
+               Line2D([], [], color="#08306b", linewidth=1.8,
+                      label=f"as good as two or more references\nat no more cost ({int(strong.sum())})")]
     for k in np.flatnonzero(candidates["reference"].to_numpy()):
         structure = candidates["structure"].iloc[k]
         colour = MODEL_COLOURS.get(structure, "#000000")
