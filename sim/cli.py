@@ -150,6 +150,11 @@ def _search(args: argparse.Namespace) -> int:
           f"{time.perf_counter() - started:.1f} s -> {out}")
     for text_ in winners.sort_values("cost_person_years_mean")["description"].head(3):
         print(f"  - {text_}")
+    close = found[found["criteria_as_good_as_all_references"]].sort_values("cost_person_years_mean")
+    if winners.empty and len(close):
+        print(f"{len(close)} are at least as good as every reference on the six criteria at a higher cost; the "
+              f"cheapest ({close['cost_person_years_mean'].iloc[0]:.2f} person-years a year):\n"
+              f"  - {close['description'].iloc[0]}")
     print(f"report: {out / 'report.html'}")
     failed = int((found["n_failed"] > 0).sum())
     if failed:

@@ -105,6 +105,11 @@ def test_as_good_as_a_reference_means_on_every_criterion_at_no_more_cost(searche
         assert (got == expected.reindex(got.index)).all()
         ref_row = candidates[candidates["reference"] & (candidates["structure"] == ref)].iloc[0]
         assert ref_row[f"as_good_as_{ref}"] and ref_row[f"share_as_good_{ref}"] == 1.0
+    wide = comparisons.pivot_table(index=["candidate", "reference"], columns="outcome", values="difference")
+    on_criteria = (wide[list(CRITERIA)] >= -1e-12).all(axis=1).groupby(level="candidate").all()
+    expected = candidates["candidate"].map(on_criteria) & ~candidates["reference"]
+    assert (candidates["criteria_as_good_as_all_references"] == expected).all()
+    assert (candidates["criteria_as_good_as_all_references"] >= candidates["as_good_as_all_references"]).all()
     both = candidates["as_good_as_all_references"]
     assert (both == (candidates[[f"as_good_as_{r}" for r in ("model1", "model2", "model3")]].all(axis=1)
                      & ~candidates["reference"])).all()

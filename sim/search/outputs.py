@@ -20,13 +20,22 @@ import numpy as np
 import pandas as pd
 
 from ..batch.manifest import write_manifest
+from ..metrics import CRITERIA
 from ..runner import parquet_bytes, write_atomic
 from ..scenario import Scenario
 from ..structural import as_column, recorded
 from .describe import candidate_in_words
 from .figure import front_figure
 from .page import search_page
-from .scores import SCORED, at_least_as_good, non_dominated, objectives, paired, share_of_points_as_good
+from .scores import (
+    SCORED,
+    TOLERANCE,
+    at_least_as_good,
+    non_dominated,
+    objectives,
+    paired,
+    share_of_points_as_good,
+)
 
 OUTPUTS = ("candidates.parquet", "comparisons.parquet", "pareto.parquet", "report.html", "figures/pareto.png")
 
@@ -71,6 +80,12 @@ def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: 
         candidates[f"share_as_good_{ref['structure']}"] = share
         good_all &= np.array(good)
     candidates["as_good_as_all_references"] = good_all & ~candidates["reference"].to_numpy()
+    # the same on the criteria alone, at any cost: what the cheapest of them costs is the price of matching all
+    wide = comparisons_wide(records)
+    criteria_ok = (wide[list(CRITERIA)] >= -TOLERANCE).all(axis=1).groupby(level="candidate").all() if len(wide) \
+        else pd.Series(dtype=bool)
+    candidates["criteria_as_good_as_all_references"] = (candidates["candidate"].map(criteria_ok).fillna(False)
+                                                        .astype(bool) & ~candidates["reference"])
     candidates["description"] = [candidate_in_words(scenario, c) for c in objects]
     comparisons = pd.DataFrame(records, columns=["candidate", "reference", "outcome", "difference", "ci95_low",
                                                  "ci95_high"])
@@ -86,6 +101,13 @@ def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: 
     manifest["search"] = record
     write_manifest(root, manifest)
     return SearchResult(candidates, pareto, comparisons, root)
+
+
+def comparisons_wide(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Paired differences as one row per (candidate, reference) and a column per outcome."""
+    if not records:
+        return pd.DataFrame()
+    return pd.DataFrame(records).pivot_table(index=["candidate", "reference"], columns="outcome", values="difference")
 
 
 def _write(path: Path, data: bytes) -> str:

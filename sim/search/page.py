@@ -86,7 +86,7 @@ def _answer(scenario: Scenario, candidates: pd.DataFrame, comparisons: pd.DataFr
            f"as each reference (itself not counted): {esc(counts)}.</p>"]
     if winners.empty:
         out.append("<p><strong>No structure judged is at least as good as every reference on every criterion at no "
-                   "more cost.</strong></p>")
+                   "more cost.</strong></p>" + _price_of_matching(candidates, comparisons, refs))
         return "".join(out)
     share_cols = [f"share_as_good_{r}" for r in refs]
     winners = winners.assign(_robust=winners[share_cols].min(axis=1)).sort_values(
@@ -106,6 +106,23 @@ def _answer(scenario: Scenario, candidates: pd.DataFrame, comparisons: pd.DataFr
     out.append(table(["structure", "share of points as good", "significantly better on (paired 95 % CI above 0)",
                       "cost (py)"], rows))
     return "".join(out)
+
+
+def _price_of_matching(candidates: pd.DataFrame, comparisons: pd.DataFrame, refs: list[str]) -> str:
+    """The structures at least as good as every reference on the criteria alone, cheapest first, and what more
+    they cost than each reference (paired 95 % CI)."""
+    close = candidates[candidates["criteria_as_good_as_all_references"]].sort_values(f"{COST}_mean")
+    if close.empty:
+        return "<p>No structure is at least as good as every reference on the six criteria alone either.</p>"
+    rows = []
+    for _, c in close.head(10).iterrows():
+        cost = comparisons[(comparisons["candidate"] == c["candidate"]) & (comparisons["outcome"] == COST)]
+        extra = "<br>".join(f"{esc(r.reference)}: {r.difference:+.2f} [{r.ci95_low:+.2f}, {r.ci95_high:+.2f}]"
+                            for r in cost.itertuples(index=False))
+        rows.append([esc(c["description"]), extra, fmt(c[f"{COST}_mean"])])
+    return (f"<p>{len(close)} structures are at least as good as every reference on all six criteria, at a higher "
+            "cost than some reference; the cheapest first, with their cost beyond each reference (person-years a "
+            "year, paired 95 % CI):</p>" + table(["structure", "cost − reference's", "cost (py)"], rows))
 
 
 def _front(scenario: Scenario, candidates: pd.DataFrame) -> str:

@@ -21,6 +21,7 @@ from ..scenario import Search
 
 COST = "cost_person_years"
 SCORED: tuple[str, ...] = (*CRITERIA, COST)
+TOLERANCE = 1e-12  # "at least as good": equal means within rounding count as equal
 
 
 def quantile_label(q: float) -> str:
@@ -78,12 +79,13 @@ def paired(candidate: pd.DataFrame, reference: pd.DataFrame) -> dict[str, tuple[
     return out
 
 
-def at_least_as_good(difference: dict[str, tuple[float, float, float]], tolerance: float = 1e-12) -> bool:
+def at_least_as_good(difference: dict[str, tuple[float, float, float]], tolerance: float = TOLERANCE) -> bool:
     """On every criterion at least the reference's mean score, at no more mean cost."""
     return (all(difference[c][0] >= -tolerance for c in CRITERIA) and difference[COST][0] <= tolerance)
 
 
-def share_of_points_as_good(candidate: pd.DataFrame, reference: pd.DataFrame, tolerance: float = 1e-12) -> float:
+def share_of_points_as_good(candidate: pd.DataFrame, reference: pd.DataFrame,
+                            tolerance: float = TOLERANCE) -> float:
     """Share of design points where the candidate is at least as good on every criterion at no more cost."""
     a, b = point_means(candidate), point_means(reference)
     common = a.index.intersection(b.index)
