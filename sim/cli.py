@@ -393,6 +393,9 @@ def _finished_runs(folder: Path) -> pd.DataFrame:
     if not (folder / "runs.parquet").is_file():
         raise ValueError(f"{folder} has no runs.parquet; `sim compare-report` needs {need}. "
                          "Run or --resume `sim batch` into it first.")
+    from .report import refuse_search
+
+    refuse_search(folder, read_manifest(folder) or {}, "sim compare-report")
     return pd.read_parquet(folder / "runs.parquet")
 
 

@@ -102,6 +102,7 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     batch = _batch_folder(root)
     verify_results(batch)  # a folder that does not verify is refused, never reported
     manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
+    refuse_search(batch, manifest, "sim report")
     runs = pd.read_parquet(batch / "runs.parquet")
     if runs.empty:
         raise ReportError(f"{batch} holds no finished runs ({manifest.get('runs_failed', 0)} failed, see "
@@ -127,6 +128,15 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, out)
     return out
+
+
+def refuse_search(folder: Path, manifest: dict[str, Any], command: str) -> None:
+    """A search's folder is not a batch: its runs pool many structures under one base name."""
+    if manifest.get("scenario", {}).get("search"):
+        raise ReportError(f"{folder} holds a search (`sim search`), whose runs pool many candidate structures under "
+                          f"each base model, so `{command}` would mix them. Its report.html, candidates.parquet and "
+                          f"pareto.parquet are the search's own; `sim search SCENARIO --out {folder} --resume` "
+                          "rebuilds them from the saved runs.")
 
 
 def _batch_folder(root: Path) -> Path:

@@ -185,3 +185,21 @@ def test_a_search_on_dask_finds_what_local_workers_find(tmp_path, searched):
                  "--workers", "2"]) == 0
     for name in ("candidates.parquet", "pareto.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(reference_out / name))
+
+
+def test_batch_tools_refuse_a_search_folder_rather_than_mix_its_candidates(searched, capsys):
+    _, out = searched
+    before = (out / "report.html").read_bytes()
+    for command in (["report", str(out)], ["compare-report", str(out)]):
+        assert main(command) == 2
+        assert "holds a search" in capsys.readouterr().err
+    assert (out / "report.html").read_bytes() == before
+
+
+def test_resuming_a_finished_search_runs_nothing_and_rebuilds_the_same_outputs(searched, capsys):
+    tmp, out = searched
+    before = pd.read_parquet(out / "candidates.parquet")
+    assert main(["search", str(_scenario(tmp)), "--out", str(out), "--quiet", "--resume"]) == 0
+    capsys.readouterr()
+    assert json.loads((out / "manifest.json").read_text())["invocations"][-1]["runs_new"] == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "candidates.parquet"), before)
