@@ -103,7 +103,10 @@ class CoordinationModel(mesa.Model):
         seed = _seed("seed", seed)
         if not isinstance(rng, np.random.Generator | np.random.SeedSequence | np.random.BitGenerator):
             rng = _seed("rng", rng)
-        super().__init__(seed=seed, rng=rng)
+        if seed is not None and rng is not None:
+            raise ValueError("pass either rng or seed, not both (rng is Mesa's keyword; seed is kept for older code).")
+        # rng= only: Mesa 3.5 deprecates seed= and Mesa 4 removes it; a whole number gives Mesa the same generators
+        super().__init__(rng=seed if rng is None else rng)
         organisation = check_structure(structure)
         measure_set = check_measures(measures)
         self.measures = tuple(measure_set)

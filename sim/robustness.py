@@ -20,6 +20,7 @@ This module asks two questions of it:
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Iterator
@@ -200,10 +201,12 @@ def discover(runs: pd.DataFrame, criterion: str, lower: str, higher: str, *, mea
     if x.shape[1] == 0:
         return found(f"{k} of {n} points flip, but no parameter varies across the points.")
     prim = _prim()
+    options = {"peel_alpha": peel_alpha, "mass_min": mass_min}
+    if "threshold" in inspect.signature(prim.Prim).parameters:  # ema_workbench < 3.0; 3.0 removed it (its PR #418)
+        options["threshold"] = threshold  # the box is chosen from the trajectory below either way
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")  # pandas deprecations inside ema
-        box = prim.Prim(x, flips.astype(int), threshold=threshold, peel_alpha=peel_alpha,
-                        mass_min=mass_min).find_box()
+        box = prim.Prim(x, flips.astype(int), **options).find_box()
     trajectory = box.peeling_trajectory
     qualified = trajectory[trajectory["density"] >= threshold]
     if qualified.empty:

@@ -171,3 +171,24 @@ def test_finished_models_are_released_for_garbage_collection():
     ref = weakref.ref(simulate("baseline", 5, rng=1))
     gc.collect()
     assert ref() is None
+
+
+def test_seed_and_rng_give_the_same_model_and_only_rng_reaches_mesa(monkeypatch):
+    """Mesa 3.5 deprecates Model(seed=...) and Mesa 4 removes it: the seed keyword is passed on as rng."""
+    import mesa
+
+    passed: list[dict] = []
+    real = mesa.Model.__init__
+
+    def spy(self, *args, **kwargs):
+        passed.append(kwargs)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(mesa.Model, "__init__", spy)
+    by_seed, by_rng = CoordinationModel("model2", seed=5), CoordinationModel("model2", rng=5)
+    assert all("seed" not in kwargs for kwargs in passed)
+    by_seed.run_weeks(30)
+    by_rng.run_weeks(30)
+    assert by_seed.criteria() == by_rng.criteria() and by_seed.random.random() == by_rng.random.random()
+    with pytest.raises(ValueError, match="either rng or seed"):
+        CoordinationModel("model2", seed=1, rng=2)
