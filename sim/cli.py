@@ -44,6 +44,7 @@ from .batch.tables import IDENTITY
 from .checks import MAX_SEED
 from .datasets import DataError, load_municipalities
 from .metrics import CRITERIA, METRICS
+from .provenance import compile_kernels, kernels_cached
 from .runner import check_writable, run_one, write_parquet_atomic
 from .scenario import Scenario, ScenarioError, load_scenario
 from .structural import is_structural
@@ -51,6 +52,7 @@ from .structural import is_structural
 if TYPE_CHECKING:
     import pandas as pd
 
+COMPILING = ("run", "batch", "sensitivity", "search", "calibrate", "plan")  # commands that simulate
 EXIT_FAILED_RUNS = 1
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 3
@@ -574,6 +576,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: error: --rerun-stale recomputes runs of a batch being resumed; add --resume.", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        if args.command in COMPILING and not kernels_cached():
+            print(f"{name}: compiling the simulation kernels once for this version of the code (about a minute on "
+                  "two cores; later runs start at once)...", file=sys.stderr, flush=True)
+            print(f"{name}: compiled in {compile_kernels():.0f} s", file=sys.stderr, flush=True)
         return args.func(args)
     except Interrupted as exc:
         print(f"{name}: stopped by {signal.Signals(exc.signum).name}: {exc.progress()}; continue with "

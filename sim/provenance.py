@@ -46,3 +46,26 @@ def use_numba_cache_for_this_code() -> None:
     except OSError:
         return  # an unwritable home: numba falls back to its own default locations
     numba.config.CACHE_DIR = str(folder)
+
+
+def kernels_cached() -> bool:
+    """Whether numba's cache already holds the compiled week kernel of this code (a first run compiles it)."""
+    import numba
+
+    folder = Path(numba.config.CACHE_DIR or PACKAGE / "__pycache__")
+    return folder.is_dir() and any(folder.rglob("core.advance_weeks-*.nbi"))
+
+
+def compile_kernels() -> float:
+    """Compile (and cache) every kernel by simulating one week; return the seconds it took.
+
+    Done once in the parent before workers start, so they load the cache instead of each
+    compiling the same kernels at the same time.
+    """
+    import time
+
+    from .model import CoordinationModel
+
+    started = time.perf_counter()
+    CoordinationModel("model2", rng=0).run_weeks(1)
+    return time.perf_counter() - started
