@@ -203,3 +203,8 @@ def test_resuming_a_finished_search_runs_nothing_and_rebuilds_the_same_outputs(s
     capsys.readouterr()
     assert json.loads((out / "manifest.json").read_text())["invocations"][-1]["runs_new"] == 0
     pd.testing.assert_frame_equal(pd.read_parquet(out / "candidates.parquet"), before)
+
+
+def test_a_search_writes_no_per_point_summary(searched):
+    _, out = searched
+    assert (out / "summary.csv").is_file() and not (out / "summary_by_point.csv").exists()

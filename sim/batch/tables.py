@@ -64,12 +64,14 @@ def summary_groups(runs: pd.DataFrame, scenario: Scenario) -> dict[str, list[str
 
     A structural field is always a group key (another value is another structure); the
     per-point table also carries every varied parameter's value, so it reads without a join.
+    A search writes no per-point table: its candidates' scores over the points are in
+    ``candidates.parquet``.
     """
     varied = [c for c in runs.columns if c not in IDENTITY and c not in METRICS]
     structural = [c for c in varied if is_structural(c)]
-    return {"summary.csv": ["structure", "measures", *structural],
-            "summary_by_point.csv": (["structure", "measures", "point", *varied] if scenario.design.kind != "none"
-                                     else None)}
+    per_point = scenario.design.kind != "none" and scenario.search is None  # a search: thousands of candidates x
+    return {"summary.csv": ["structure", "measures", *structural],  # points (200 MB); runs.parquet has them all
+            "summary_by_point.csv": ["structure", "measures", "point", *varied] if per_point else None}
 
 
 def summary_table(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
