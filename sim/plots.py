@@ -161,7 +161,7 @@ def share_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, floa
     if np.ptp(values) == 0:
         return mean, mean, mean
     res = stats.bootstrap((values,), np.mean, confidence_level=level, method="percentile", n_resamples=2000,
-                          rng=np.random.default_rng(0))
+                          random_state=np.random.default_rng(0))  # rng= only from SciPy 1.15; the floor is 1.11
     return mean, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
