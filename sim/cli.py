@@ -40,10 +40,10 @@ from . import __version__
 from .batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault, run_batch
 from .batch.manifest import read_manifest
 from .batch.run import cores
-from .batch.tables import IDENTITY
+from .batch.tables import factors
 from .checks import MAX_SEED
 from .datasets import DataError, load_municipalities
-from .metrics import CRITERIA, METRICS
+from .metrics import CRITERIA
 from .provenance import compile_kernels, kernels_cached
 from .runner import check_writable, run_one, write_parquet_atomic
 from .scenario import Scenario, ScenarioError, load_scenario
@@ -196,8 +196,7 @@ def _plan(args: argparse.Namespace) -> int:
         return 0
     print(f"timing: {p.seconds_per_run * 1000:.0f} ms a run of {scenario.weeks} weeks (mean of up to 3, after one "
           f"warm-up of {p.compile_seconds:.1f} s that loads or compiles the kernels)")
-    per_worker = missing * p.seconds_per_run / max(1, min(workers, missing))
-    print(f"estimate: {missing:,} runs to go, about {duration(per_worker)} on {workers} worker"
+    print(f"estimate: {missing:,} runs to go, about {duration(p.seconds_for(missing))} on {workers} worker"
           f"{'s' if workers > 1 else ''}" + ("" if saved is None else f" ({saved:,} saved runs reused)")
           + "; each worker also loads the kernels once when it starts")
     return 0
@@ -208,7 +207,7 @@ MAX_POINT_ROWS = 40  # rows of a per-point terminal summary; beyond it the point
 
 def _print_summary(runs: pd.DataFrame) -> None:
     """Mean criteria per group: per design point with its values when they fit on a screen, else pooled."""
-    varied = [c for c in runs.columns if c not in IDENTITY and c not in METRICS]
+    varied = factors(runs)
     structural = [c for c in varied if is_structural(c)]
     by_point = ["structure", "measures", "point", *varied]
     if runs["point"].nunique() > 1 and runs.groupby(by_point).ngroups <= MAX_POINT_ROWS:

@@ -30,6 +30,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
+from .batch.tables import IDENTITY, factors
 from .intervals import ci_half_width, welch_interval
 from .metrics import CRITERIA, LEVEL_SHARES, METRICS, SIZE_CLASSES
 from .parameters import BY_NAME
@@ -44,7 +45,6 @@ from .style import (
 )
 from .validation import report_verdicts
 
-IDENTITY = ("run_id", "structure", "measures", "point", "replication", "seed")
 FLOWS = ("assignments_issued", "assignments_completed", "assignments_dropped")
 SIZE_LABELS = {"coverage_small": "small\n(under 5,000)", "coverage_medium": "medium\n(5,000–19,999)",
                "coverage_large": "large\n(20,000 and more)"}
@@ -235,11 +235,6 @@ def _wrap(n: int, ncols: int) -> tuple[int, int]:
 def _hide_unused(axes: np.ndarray, used: int) -> None:
     for ax in axes.flat[used:]:
         ax.remove()
-
-
-def varied_parameters(runs: pd.DataFrame) -> list[str]:
-    """The parameters a batch's design varies: the columns between the identity and the metrics."""
-    return [c for c in runs.columns if c not in IDENTITY and c not in METRICS]
 
 
 # --- the criteria ---
@@ -470,10 +465,10 @@ def sweep_data(runs: pd.DataFrame, parameter: str, criteria: Sequence[str] = CRI
     """
     if parameter not in runs.columns or parameter in METRICS or parameter in IDENTITY:
         raise ValueError(f"{parameter!r} is not a parameter varied in these runs; varied: "
-                         f"{', '.join(varied_parameters(runs)) or 'none'}.")
+                         f"{', '.join(factors(runs)) or 'none'}.")
     data = runs
     note = ""
-    others = [p for p in varied_parameters(runs) if p != parameter]
+    others = [p for p in factors(runs) if p != parameter]
     base = runs[runs["point"] == 0] if "point" in runs else runs.iloc[:0]
     if others and not base.empty:
         reference = base.iloc[0]
@@ -765,7 +760,7 @@ def save_batch_figures(folder: str | Path, runs: pd.DataFrame, *, steps: pd.Data
     jobs.append(("coverage.png", lambda: coverage_by_size_class(runs)))
     if not measure_differences(runs, CRITERIA[:1]).empty:
         jobs.append(("measures.png", lambda: measure_effects(runs)))
-    for parameter in varied_parameters(runs):
+    for parameter in factors(runs):
         if runs[parameter].nunique() > 1:
             jobs.append((f"sweep_{parameter}.png", lambda p=parameter: sweep_response(runs, p)))
     if sensitivity is not None and not sensitivity.empty:

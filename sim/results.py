@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .batch.tables import IDENTITY
+from .batch.tables import factors
 from .intervals import ci_half_width, welch_interval
 from .metrics import CRITERIA, METRICS
 
@@ -39,7 +39,7 @@ class Results:
     @property
     def factors(self) -> list[str]:
         """The varied parameters and structural fields: the columns between the identity and the metrics."""
-        return [c for c in self.runs.columns if c not in IDENTITY and c not in METRICS]
+        return factors(self.runs)
 
 
 def read_summary_csv(path: Path) -> pd.DataFrame:

@@ -44,10 +44,9 @@ class Plan:
     def missing(self) -> int:
         return self.runs - self.saved
 
-    @property
-    def estimate_seconds(self) -> float:
-        """The missing runs spread over the workers (at least one task's worth of runs each)."""
-        return self.missing * self.seconds_per_run / max(1, min(self.workers, self.missing))
+    def seconds_for(self, runs: int) -> float:
+        """How long ``runs`` runs take spread over the workers (never more workers than runs)."""
+        return runs * self.seconds_per_run / max(1, min(self.workers, runs))
 
 
 def make_plan(scenario: Scenario, out: Path, workers: int, *, timing: bool = True) -> Plan:

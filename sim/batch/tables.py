@@ -59,6 +59,11 @@ def summarise(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
                          "ci95_low": mean - half, "ci95_high": mean + half})
 
 
+def factors(runs: pd.DataFrame) -> list[str]:
+    """The varied parameters and structural fields of a runs table: the columns between the identity and the metrics."""
+    return [c for c in runs.columns if c not in IDENTITY and c not in METRICS]
+
+
 def summary_groups(runs: pd.DataFrame, scenario: Scenario) -> dict[str, list[str] | None]:
     """The groups of ``summary.csv`` and ``summary_by_point.csv`` (None: the table is not written).
 
@@ -67,7 +72,7 @@ def summary_groups(runs: pd.DataFrame, scenario: Scenario) -> dict[str, list[str
     A search writes no per-point table: its candidates' scores over the points are in
     ``candidates.parquet``.
     """
-    varied = [c for c in runs.columns if c not in IDENTITY and c not in METRICS]
+    varied = factors(runs)
     structural = [c for c in varied if is_structural(c)]
     per_point = scenario.design.kind != "none" and scenario.search is None  # a search: thousands of candidates x
     return {"summary.csv": ["structure", "measures", *structural],  # points (200 MB); runs.parquet has them all

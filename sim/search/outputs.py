@@ -10,7 +10,6 @@ words.  The checksums go into the manifest's ``search`` record.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +27,12 @@ from .describe import candidate_in_words
 from .figure import front_figure
 from .page import search_page
 from .scores import (
-    SCORED,
     TOLERANCE,
     at_least_as_good,
     non_dominated,
     objectives,
     paired,
+    point_means,
     share_of_points_as_good,
 )
 
@@ -65,14 +64,13 @@ def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: 
     references = candidates[candidates["reference"]]
     records = []
     good_all = np.ones(len(candidates), bool)
+    means = [point_means(runs_of(c)) for c in objects]  # once per candidate, for every reference
     for ref_index, ref in references.iterrows():
-        ref_runs = runs_of(objects[ref_index])
         good, share = [], []
-        for k, candidate in enumerate(objects):
-            own = runs_of(candidate)
-            difference = paired(own, ref_runs)
+        for k, own in enumerate(means):
+            difference = paired(own, means[ref_index])
             good.append(bool(candidates.at[k, "n_failed"] == 0) and at_least_as_good(difference))
-            share.append(share_of_points_as_good(own, ref_runs))
+            share.append(share_of_points_as_good(own, means[ref_index]))
             records += [{"candidate": candidates.at[k, "candidate"], "reference": ref["structure"], "outcome": name,
                          "difference": d, "ci95_low": low, "ci95_high": high}
                         for name, (d, low, high) in difference.items()]
@@ -91,12 +89,12 @@ def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: 
                                                  "ci95_high"])
     pareto = candidates[candidates["on_front"]].reset_index(drop=True)
     (root / "figures").mkdir(exist_ok=True)
-    record = {name: _write(root / name, parquet_bytes(frame)) for name, frame in
+    record = {name: write_atomic(root / name, parquet_bytes(frame)) for name, frame in
               (("candidates.parquet", candidates), ("comparisons.parquet", comparisons), ("pareto.parquet", pareto))}
     figure = io.BytesIO()
     front_figure(candidates, search).savefig(figure, format="png", dpi=150)
-    record["figures/pareto.png"] = _write(root / "figures" / "pareto.png", figure.getvalue())
-    record["report.html"] = _write(root / "report.html",
+    record["figures/pareto.png"] = write_atomic(root / "figures" / "pareto.png", figure.getvalue())
+    record["report.html"] = write_atomic(root / "report.html",
                                    search_page(scenario, manifest, candidates, comparisons, figure.getvalue()).encode())
     manifest["search"] = record
     write_manifest(root, manifest)
@@ -109,10 +107,3 @@ def comparisons_wide(records: list[dict[str, Any]]) -> pd.DataFrame:
         return pd.DataFrame()
     return pd.DataFrame(records).pivot_table(index=["candidate", "reference"], columns="outcome", values="difference")
 
-
-def _write(path: Path, data: bytes) -> str:
-    write_atomic(path, data)
-    return hashlib.sha256(data).hexdigest()
-
-
-__all__ = ["OUTPUTS", "SCORED", "SearchResult", "write_outputs"]

@@ -66,9 +66,8 @@ def non_dominated(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(NonDominatedSorting().do(matrix, only_non_dominated_front=True), dtype=int)
 
 
-def paired(candidate: pd.DataFrame, reference: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
-    """Per criterion and cost: mean difference candidate - reference over design points, with its 95 % CI."""
-    a, b = point_means(candidate), point_means(reference)
+def paired(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
+    """Per criterion and cost: mean difference a - b over design points, with its 95 % CI (both: point means)."""
     common = a.index.intersection(b.index)
     out = {}
     for name in SCORED:
@@ -84,10 +83,8 @@ def at_least_as_good(difference: dict[str, tuple[float, float, float]], toleranc
     return (all(difference[c][0] >= -tolerance for c in CRITERIA) and difference[COST][0] <= tolerance)
 
 
-def share_of_points_as_good(candidate: pd.DataFrame, reference: pd.DataFrame,
-                            tolerance: float = TOLERANCE) -> float:
-    """Share of design points where the candidate is at least as good on every criterion at no more cost."""
-    a, b = point_means(candidate), point_means(reference)
+def share_of_points_as_good(a: pd.DataFrame, b: pd.DataFrame, tolerance: float = TOLERANCE) -> float:
+    """Share of design points where a is at least as good as b on every criterion at no more cost (point means)."""
     common = a.index.intersection(b.index)
     d = a.loc[common] - b.loc[common]
     good = (d[list(CRITERIA)] >= -tolerance).all(axis=1) & (d[COST] <= tolerance)

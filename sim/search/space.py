@@ -21,7 +21,7 @@ from pymoo.core.variable import Binary, Choice, Integer, Real
 from ..batch.specs import RunSpec, run_spec
 from ..designs import design_points
 from ..scenario import Scenario, SearchRange
-from ..structural import changed, typed
+from ..structural import changed, numeric_type, typed
 from ..structures import OrganisationModel, check_structure
 
 STRUCTURE = "structure"
@@ -54,7 +54,7 @@ def variables(scenario: Scenario) -> dict[str, Any]:
         found[STRUCTURE] = Choice(options=list(scenario.structures))
     for name, choices in search.space.items():
         if isinstance(choices, SearchRange):
-            whole = isinstance(typed(name, 0.5), int)
+            whole = numeric_type(name) is int
             low, high = (round(choices.low), round(choices.high)) if whole else (choices.low, choices.high)
             found[name] = Integer(bounds=(low, high)) if whole else Real(bounds=(float(low), float(high)))
         elif len(choices) > 1:
