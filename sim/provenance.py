@@ -31,8 +31,10 @@ def code_hash() -> str:
 
 
 def use_numba_cache_for_this_code() -> None:
-    """Point numba's cache at a folder named after :func:`code_hash`, unless the user chose one.
+    """Point numba's cache at a folder named after :func:`code_hash` and numba's version, unless the user chose one.
 
+    The version is in the name because two environments (the default and the lowest-bounds install, say)
+    share one home: numba overwrites another version's cache entries, so sharing a folder recompiles each time.
     Must run before any kernel is decorated (numba reads the setting then).
     """
     import numba
@@ -40,7 +42,7 @@ def use_numba_cache_for_this_code() -> None:
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "samordning-sim" / "numba"
-    folder = root / code_hash()[:16]
+    folder = root / f"{code_hash()[:16]}-numba{numba.__version__}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

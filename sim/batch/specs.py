@@ -37,7 +37,7 @@ def run_spec(scenario: Scenario, structure: str, measures: tuple[str, ...], poin
     identity = json.dumps([structure, list(measures), [[k, repr(v)] for k, v in varied], replication])
     digest = hashlib.sha256(identity.encode()).digest()
     words = [int.from_bytes(digest[k:k + 4], "little") for k in range(0, 16, 4)]
-    seed = int(np.random.SeedSequence([scenario.seed, *words]).generate_state(1, np.uint64)[0] >> 1)
+    seed = int(np.random.SeedSequence([scenario.seed, *words]).generate_state(1, np.uint64)[0]) >> 1
     return RunSpec(digest.hex()[:16], structure, measures, point, varied, replication, seed)
 
 

@@ -97,4 +97,4 @@ def candidate_specs(scenario: Scenario, candidate: Candidate) -> list[RunSpec]:
 def common_seed(scenario: Scenario, point: int, replication: int) -> int:
     """The seed of run (point, replication) for every candidate: common random numbers across structures."""
     state = np.random.SeedSequence([scenario.seed, point, replication]).generate_state(1, np.uint64)[0]
-    return int(state >> 1)
+    return int(state) >> 1  # shifted as a Python int: NumPy 1.x has no uint64 >> int64
