@@ -32,9 +32,10 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from . import __version__
 from .batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault, run_batch
@@ -42,11 +43,12 @@ from .batch.manifest import read_manifest
 from .batch.run import cores
 from .batch.tables import factors
 from .checks import MAX_SEED
+from .clusters import QUEUES, dask_client, job_cluster, resources_from
 from .datasets import DataError, load_municipalities
 from .metrics import CRITERIA
 from .provenance import compile_kernels, kernels_cached
 from .runner import check_writable, run_one, write_parquet_atomic
-from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario import Cluster, Scenario, ScenarioError, load_scenario
 from .structural import is_structural
 
 if TYPE_CHECKING:
@@ -92,20 +94,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
-    if address is None:
-        yield None
-        return
-    from distributed import Client, LocalCluster
+def _client(args: argparse.Namespace, scenario: Scenario) -> contextlib.AbstractContextManager[Any]:
+    """The Dask client of ``--dask`` (a null context without it), jobs sized by the options over ``[cluster]``."""
+    return dask_client(args.dask, args.workers, _resources(args, scenario))
 
-    if address == "local":  # its worker processes watch their parent and end with it (tests/test_batch_signals.py)
-        with LocalCluster(n_workers=workers or None, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            yield client
-    else:
-        with Client(address) as client:
-            yield client
+
+def _resources(args: argparse.Namespace, scenario: Scenario) -> Cluster:
+    given = {name: getattr(args, name) for name in Cluster.model_fields}
+    try:
+        return resources_from(scenario.cluster, **given)
+    except ValidationError as exc:
+        wrong = exc.errors()[0]
+        raise ScenarioError(f"--{wrong['loc'][0]} {given.get(wrong['loc'][0])!r}: {wrong['msg']}") from None
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -115,7 +115,7 @@ def _batch(args: argparse.Namespace) -> int:
                             f"{args.scenario}` (sim batch runs fixed plans).")
     out = Path(args.out) if args.out else scenario.output_dir
     started = time.perf_counter()
-    with _dask_client(args.dask, args.workers) as client:
+    with _client(args, scenario) as client:
         runs = run_batch(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
                          quiet=args.quiet, scenario_text=text, rerun_stale=args.rerun_stale,
                          run_time_limit=args.run_time_limit)
@@ -142,7 +142,7 @@ def _search(args: argparse.Namespace) -> int:
     scenario, text = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
     started = time.perf_counter()
-    with _dask_client(args.dask, args.workers) as client:
+    with _client(args, scenario) as client:
         result = run_search(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
                             quiet=args.quiet, scenario_text=text, rerun_stale=args.rerun_stale)
     found = result.candidates
@@ -354,7 +354,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
-    with _dask_client(args.dask, args.workers) as client:
+    with _client(args, scenario) as client:
         posterior, predictive, diagnostics = calibrate(
             scenario, out=out, workers=args.workers, client=client, quiet=args.quiet, keep=args.keep,
             accept=args.accept, predictive_replications=args.predictive_replications)
@@ -421,7 +421,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
     scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
-    with _dask_client(args.dask, args.workers) as client:
+    with _client(args, scenario) as client:
         table = run_sensitivity(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
                                 quiet=args.quiet)
     print(f"sensitivity indices -> {out / 'sensitivity.csv'}")
@@ -443,8 +443,14 @@ def _view(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
+    from .view_assets import problem
+
     if not 1 <= args.port <= 65535:
         raise ValueError(f"--port must be 1-65535, got {args.port}.")
+    blank = problem()
+    if blank:
+        print(f"sim view: error: {blank}.", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     # the module, not the file: `solara run sim/viz.py` would put sim/ itself on sys.path
     command = [sys.executable, "-m", "solara", "run", "sim.viz", "--host", args.host, "--port", str(args.port),
                "--production", "--no-open"]
@@ -455,6 +461,31 @@ def _view(args: argparse.Namespace) -> int:
         return subprocess.call(command)
     except KeyboardInterrupt:
         return 0
+
+
+def _add_dask_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--dask", default=None, metavar="ADDRESS|local|slurm|pbs",
+                     help="run on a dask.distributed scheduler, a LocalCluster ('local'), or Slurm/PBS jobs "
+                          "through dask-jobqueue (sized by the options below over the scenario's [cluster])")
+    jobs = cmd.add_argument_group("with --dask slurm|pbs")
+    jobs.add_argument("--jobs", type=int, default=None, help="jobs to submit (default 1)")
+    jobs.add_argument("--cores", type=int, default=None, help="cores per job, one worker each (default 1)")
+    jobs.add_argument("--memory", default=None, help="memory per job, e.g. 16GB (default 4GB)")
+    jobs.add_argument("--walltime", default=None, metavar="[D-]HH:MM:SS", help="per job (default 01:00:00)")
+    jobs.add_argument("--queue", default=None, help="Slurm partition or PBS queue (default: the system's)")
+    jobs.add_argument("--account", default=None, help="Slurm account or PBS project to charge")
+    jobs.add_argument("--job-script", action="store_true", help="print the job script that would be submitted; "
+                                                                "submit nothing")
+
+
+def _job_script(args: argparse.Namespace) -> int:
+    if args.dask not in QUEUES:
+        raise ScenarioError(f"--job-script shows the job script of --dask {' or '.join(QUEUES)}; "
+                            f"got --dask {args.dask}")
+    scenario, _ = _load(args.scenario)
+    with job_cluster(args.dask, _resources(args, scenario)) as cluster:
+        print(cluster.job_script())
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -473,8 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("scenario", help="scenario TOML file")
         cmd.add_argument("--out", default=None, help="output folder (default: the scenario's)")
         cmd.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = serial)")
-        cmd.add_argument("--dask", default=None, metavar="ADDRESS|local",
-                         help="run on a dask.distributed scheduler, or 'local' for a LocalCluster")
+        _add_dask_options(cmd)
         cmd.add_argument("--resume", action="store_true", help="continue or extend the batch in the output folder")
         cmd.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "batch":
@@ -508,8 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("scenario", help="scenario TOML file with a [search] table (scenarios/design_search.toml)")
     search.add_argument("--out", default=None, help="output folder (default: the scenario's)")
     search.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = serial)")
-    search.add_argument("--dask", default=None, metavar="ADDRESS|local",
-                        help="run on a dask.distributed scheduler, or 'local' for a LocalCluster")
+    _add_dask_options(search)
     search.add_argument("--resume", action="store_true", help="continue the search in the output folder")
     search.add_argument("--rerun-stale", action="store_true",
                         help="with --resume: recompute runs that another scenario or other code made")
@@ -534,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("scenario", help="calibration scenario: an lhs design over the priors (scenarios/calibration.toml)")
     cal.add_argument("--out", default=None, help="output folder (default: the scenario's); resumes what is there")
     cal.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = serial)")
-    cal.add_argument("--dask", default=None, metavar="ADDRESS|local", help="run on a dask cluster instead")
+    _add_dask_options(cal)
     cal.add_argument("--quiet", action="store_true", help="no progress bar")
     cal.add_argument("--keep", type=float, default=0.25, help="share of wave-1 points that bound the kept box")
     cal.add_argument("--accept", type=float, default=0.25, help="share of wave-2 points accepted (ABC rejection)")
@@ -575,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: error: --rerun-stale recomputes runs of a batch being resumed; add --resume.", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        if getattr(args, "job_script", False):
+            return _job_script(args)
         if args.command in COMPILING and not kernels_cached():
             print(f"{name}: compiling the simulation kernels once for this version of the code (about a minute on "
                   "two cores; later runs start at once)...", file=sys.stderr, flush=True)

@@ -207,6 +207,21 @@ class Search(_Strict):
         return len(self.statistics) * len(CRITERIA) + 1
 
 
+class Cluster(_Strict):
+    """``[cluster]``: the jobs ``--dask slurm`` or ``--dask pbs`` asks the queue for (options on the command line win).
+
+    Each job runs ``cores`` single-threaded Dask workers (a run is one core's work) sharing ``memory``.
+    Where the batch runs has no effect on its results, so none of this is in the folder's fingerprint.
+    """
+
+    jobs: StrictInt = Field(default=1, ge=1, le=10_000)
+    cores: StrictInt = Field(default=1, ge=1, le=1024)
+    memory: str = Field(default="4GB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$")  # per job, as dask writes it
+    walltime: str = Field(default="01:00:00", pattern=r"^(\d+-)?\d{1,4}:\d{2}(:\d{2})?$")  # [D-]HH:MM[:SS]
+    queue: StrictStr | None = None  # Slurm partition or PBS queue (default: the queue system's)
+    account: StrictStr | None = None  # Slurm account or PBS project to charge
+
+
 class Scenario(_Strict):
     """One scenario file."""
 
@@ -231,6 +246,7 @@ class Scenario(_Strict):
     municipality_table: bool = Field(default=False, strict=True)  # municipalities.parquet: each run's last week, per kommune
     output: str = ""
     run_time_limit: float = Field(default=3600.0, gt=0, strict=True)  # seconds one run may take before it is stopped
+    cluster: Cluster = Cluster()
 
     @model_validator(mode="after")
     def _known_structures(self) -> Scenario:

@@ -3,7 +3,9 @@
 The browser test starts `sim view` on a free port, opens it in headless Chromium (Debian's
 /usr/bin/chromium through the playwright package; no browser is ever downloaded), checks that
 the actor network and the criteria render, steps the model and picks another organisation model
-and a measure.  Without Chromium it skips, except in CI (``CI`` set), where it fails.  A
+and a measure, with the CDN that Solara would fetch missing browser assets from pointed at a dead
+address: the page renders offline, from the assets the solara-assets distribution installed.
+Without Chromium it skips, except in CI (``CI`` set), where it fails.  A
 screenshot goes to ``tmp_path`` and, if ``SIM_SCREENSHOT_DIR`` is set, there too.
 """
 
@@ -34,6 +36,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 START_TIMEOUT_S = 240  # a fresh CI venv compiles the numba kernels when the server imports the model
 UI_TIMEOUT_MS = 120_000
+OFFLINE = {"SOLARA_ASSETS_CDN": "http://127.0.0.1:9/npm/"}  # port 9 (discard): nothing answers, as without a network
 AT_WEEK = "w => document.querySelector('.sim-week').innerText.startsWith('Week ' + w + ' ')"
 
 
@@ -128,7 +131,7 @@ def view_server(tmp_path):
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "view", "--port", str(port)], stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **OFFLINE})
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -156,14 +159,23 @@ def view_server(tmp_path):
 
 
 def _check_assets(url: str) -> None:
-    """Solara's server proxies its browser bundles from cdn.jsdelivr.net (cached after the first fetch)."""
+    """Every asset the page names is served with the CDN unreachable: it comes from the installed assets."""
     _, html = _get(url)
     assets = sorted(set(re.findall(r'(?:href|src)="(/_solara/cdn/[^"]+)"', html.decode("utf-8", "replace"))))
     assert assets, "the page names no Solara assets: the template changed?"
     missing = [a for a in assets if _get(url.rstrip("/") + a, timeout=60)[0] != 200]
-    if missing:
-        _unavailable(f"Solara's browser assets cannot be fetched ({', '.join(missing)}): offline and not cached; "
-                     "`python .ci/solara_assets.py` fills the cache from the npm registry")
+    assert not missing, f"served neither from the installed assets nor (offline) the CDN: {missing}"
+
+
+def test_without_its_assets_and_the_cdn_the_view_says_so_in_one_line(tmp_path):
+    empty = tmp_path / "no-assets"
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "view", "--port", str(_free_port())], timeout=120,
+                          capture_output=True, text=True,
+                          env={**os.environ, **OFFLINE, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(empty)})
+    assert done.returncode == 3
+    assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("sim view: error: Solara's browser assets @widgetti/")
+    assert f"are not in {empty} and http://127.0.0.1:9/npm/ cannot be reached" in done.stderr
 
 
 def _week(page) -> str:

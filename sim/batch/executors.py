@@ -7,26 +7,32 @@ once :class:`~sim.batch.shutdown.Shutdown` records a signal, handing back what h
 Locally the parent watches each worker: a run that exceeds the time limit has its worker
 killed, a worker that dies (the out-of-memory killer, a crash) has its run recorded as failed
 with the reason; either way a new worker takes over the rest of the task and the batch goes on.
+
+On Dask, workers that see the output folder (a shared file system: checked by a token the parent
+writes and every worker must read back) write each task's chunk there themselves and send back a
+receipt of a few hundred bytes, not the weekly series; workers that do not see it send the results.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from multiprocessing import get_context
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Any
 
 from ..scenario import Scenario
 from . import lock
 from .shutdown import Shutdown
 from .specs import RunSpec
+from .store import Written, write_chunk
 from .work import Outcome, execute, failed
 from .worker import serve
 
@@ -168,24 +174,29 @@ def _exit_reason(code: int | None) -> str:
     return f"exited with status {code}"
 
 
-def on_dask(tasks: list[list[RunSpec]], scenario: Scenario, client: Any, limit: float,
-            shutdown: Shutdown) -> Iterator[Outcome]:
+def on_dask(tasks: list[list[RunSpec]], scenario: Scenario, client: Any, limit: float, shutdown: Shutdown,
+            into: tuple[str, dict[str, Any]] | None = None) -> Iterator[Outcome | Written]:
     """Run tasks on a dask.distributed cluster, one per worker in flight, releasing each result.
 
-    A task whose worker was lost (``KilledWorker``) or that raised has all its runs recorded as
-    failed.  Dask cannot stop a task once it runs: one that exceeds ``limit`` per run is
-    cancelled and its runs recorded as failed, but the thread running it stays busy.
+    With ``into`` (the chunk folder and the fingerprint, see :meth:`ResultFolder.destination`) each
+    worker writes its task's chunk and yields a :class:`Written` receipt; without, the whole outcome.
+    Workers that join later (jobs that leave a cluster's queue) get tasks as they come.  A task whose
+    worker was lost (``KilledWorker``) or that raised has all its runs recorded as failed.  Dask cannot
+    stop a task once it runs: one that exceeds ``limit`` per run is cancelled and its runs recorded as
+    failed, but the thread running it stays busy.
     """
     from distributed import wait as dask_wait
 
     queue = iter(tasks)
     pending: dict[Any, tuple[list[RunSpec], float]] = {}
 
-    def submit(task: list[RunSpec]) -> None:
-        pending[client.submit(execute, task, scenario, pure=False)] = (task, time.monotonic())
+    def top_up() -> None:
+        while len(pending) < dask_workers(client) and (task := next(queue, None)) is not None:
+            future = (client.submit(execute, task, scenario, pure=False) if into is None
+                      else client.submit(execute_into, task, scenario, *into, pure=False))
+            pending[future] = (task, time.monotonic())
 
-    for task in islice(queue, dask_workers(client)):
-        submit(task)
+    top_up()
     try:
         while pending and shutdown.requested is None:
             try:
@@ -197,12 +208,34 @@ def on_dask(tasks: list[list[RunSpec]], scenario: Scenario, client: Any, limit: 
                 task, _ = pending.pop(future)
                 yield _dask_outcome(future, task, limit)
                 future.release()
-                nxt = next(queue, None)
-                if nxt is not None:
-                    submit(nxt)
+            top_up()
     finally:
         for future in pending:
             future.cancel()
+
+
+def execute_into(task: list[RunSpec], scenario: Scenario, directory: str, fingerprint: dict[str, Any]) -> Written:
+    """What a Dask worker that sees the output folder runs: the task, saved there as one uncommitted chunk."""
+    return write_chunk(Path(directory), execute(task, scenario), fingerprint)
+
+
+def workers_see(client: Any, directory: str) -> bool:
+    """Whether every Dask worker reads back a token just written into ``directory`` (one shared file system)."""
+    token = secrets.token_hex(8)
+    probe = Path(directory) / f".probe-{token}"
+    probe.write_text(token, encoding="utf-8")
+    try:
+        answers = client.run(_read_probe, str(probe))
+    finally:
+        probe.unlink(missing_ok=True)
+    return bool(answers) and all(answer == token for answer in answers.values())
+
+
+def _read_probe(path: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def _dask_outcome(future: Any, task: list[RunSpec], limit: float) -> Outcome:

@@ -23,7 +23,7 @@ from ..scenario import Scenario
 PLAN_FIELDS = ("structures", "measures", "replications", "design", "search")  # a search picks its runs
 # fields that may differ between invocations into one folder (which is how a batch is extended): the plan, labels,
 # and how runs are executed, never what decides a run's result
-OPEN_FIELDS = ("name", "description", "output", "run_time_limit", "structure_file", *PLAN_FIELDS)  # the file: its contents are in models
+OPEN_FIELDS = ("name", "description", "output", "run_time_limit", "structure_file", "cluster", *PLAN_FIELDS)  # the file: its contents are in models
 
 
 def fingerprint(scenario: Scenario) -> dict[str, Any]:

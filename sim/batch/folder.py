@@ -25,7 +25,7 @@ from .fingerprint import PLAN_FIELDS, differences, digest, fingerprint
 from .lock import FolderLock
 from .manifest import FINAL_FIELDS, now, read_manifest, versions, write_manifest
 from .specs import RunSpec
-from .store import ChunkStore, embedded_fingerprint
+from .store import ChunkStore, Written, embedded_fingerprint, write_chunk
 from .tables import write_tables
 from .work import Outcome
 
@@ -140,12 +140,17 @@ class ResultFolder:
         write_manifest(self.root, manifest)
 
     # --- while running ---
-    def commit(self, outcome: Outcome) -> None:
-        """Save one outcome as a chunk; its runs count as finished from here on."""
-        self.store.commit(outcome, self._fingerprint, self._key)
-        self.finished.update(row["run_id"] for row in outcome.rows)
-        self.invocation["runs_new"] += len(outcome.rows)
-        self.invocation["failures_new"] += len(outcome.failures)
+    def commit(self, result: Outcome | Written) -> None:
+        """Save one outcome as a chunk (or commit one a worker wrote); its runs count as finished from here on."""
+        written = result if isinstance(result, Written) else write_chunk(self.store.dir, result, self._fingerprint)
+        self.store.register(written, self._fingerprint, self._key)
+        self.finished.update(written.run_ids)
+        self.invocation["runs_new"] += len(written.run_ids)
+        self.invocation["failures_new"] += written.failures
+
+    def destination(self) -> tuple[str, dict[str, Any]]:
+        """Where a Dask worker writes its chunks (an absolute path) and the fingerprint they carry."""
+        return str(self.store.dir.resolve()), self._fingerprint
 
     @property
     def invocation(self) -> dict[str, Any]:

@@ -24,10 +24,11 @@ from ..intervals import ci_half_width
 from ..metrics import CRITERIA
 from ..scenario import AdaptiveReplications, Scenario
 from .errors import EnvironmentFault, Interrupted, is_environment_fault
-from .executors import dask_workers, local, on_dask
+from .executors import dask_workers, local, on_dask, workers_see
 from .folder import ResultFolder
 from .shutdown import Shutdown
 from .specs import RunSpec, groups, plan
+from .store import Written
 from .tables import current_points
 from .work import Outcome
 
@@ -149,7 +150,11 @@ def run_specs(todo: list[RunSpec], scenario: Scenario, folder: ResultFolder, wor
     size = task_size or max(1, min(TASK_SIZE, len(todo) // (4 * parallel)))
     tasks = [todo[k:k + size] for k in range(0, len(todo), size)]
     if client is not None:
-        outcomes: Iterable[Outcome] = on_dask(tasks, scenario, client, limit, shutdown)
+        directory, fingerprint = folder.destination()
+        shared = workers_see(client, directory)
+        folder.invocation["results_written_by"] = "dask workers" if shared else "this process"
+        outcomes: Iterable[Outcome | Written] = on_dask(tasks, scenario, client, limit, shutdown,
+                                                        (directory, fingerprint) if shared else None)
     else:  # never more processes than tasks
         outcomes = local(tasks, scenario, min(workers, len(tasks)), limit, shutdown)
     with tqdm(total=total, initial=total - len(todo), unit="run", disable=quiet, desc=scenario.name) as bar:

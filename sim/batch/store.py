@@ -7,6 +7,10 @@ their row counts and SHA-256, and the index is rewritten atomically after the fi
 any moment leaves committed chunks plus, at most, files the index does not name, which a resumed
 batch deletes and recomputes.  A chunk whose file is missing or changed fails verification the
 same way.
+
+On Dask, a worker that sees the folder writes its task's files itself (:func:`write_chunk`) and sends
+back only the :class:`Written` receipt; the parent alone writes the index (:meth:`ChunkStore.register`),
+so committing stays one atomic step however many workers write.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,37 @@ from .work import Outcome
 
 KINDS = ("steps", "municipalities", "runs", "failures")  # written in this order; the index entry, written last, commits them
 FINGERPRINT_KEY = "sim.fingerprint"
+
+
+@dataclass
+class Written:
+    """A chunk whose files are on disk but not yet in the index: its id, its files' entries and what it holds."""
+
+    chunk: str
+    files: dict[str, dict[str, Any]]
+    run_ids: list[str]
+    failures: int
+
+    def __len__(self) -> int:
+        return len(self.run_ids) + self.failures
+
+
+def write_chunk(directory: Path, outcome: Outcome, fingerprint: dict[str, Any]) -> Written:
+    """Write one outcome's files into ``directory`` (they count only once :meth:`ChunkStore.register` lists them)."""
+    chunk = f"{time.time_ns()}-{os.getpid()}-{secrets.token_hex(3)}"  # unique across the hosts of a cluster too
+    frames = {"steps": pd.concat(outcome.series, ignore_index=True) if outcome.series else None,
+              "municipalities": (pd.concat(outcome.municipalities, ignore_index=True) if outcome.municipalities
+                                 else None),
+              "runs": pd.DataFrame(outcome.rows) if outcome.rows else None,
+              "failures": pd.DataFrame(outcome.failures) if outcome.failures else None}
+    metadata = {FINGERPRINT_KEY: json.dumps(fingerprint, sort_keys=True)}
+    files = {}
+    for kind in KINDS:
+        if frames[kind] is not None:
+            name = f"{kind}-{chunk}.parquet"
+            sha = write_atomic(directory / name, parquet_bytes(frames[kind], metadata))
+            files[kind] = {"name": name, "rows": len(frames[kind]), "sha256": sha}
+    return Written(chunk, files, [row["run_id"] for row in outcome.rows], len(outcome.failures))
 
 
 class ChunkStore:
@@ -87,23 +124,10 @@ class ChunkStore:
         index = {"chunks": self.chunks, "fingerprints": {d: fp for d, fp in self.fingerprints.items() if d in used}}
         write_atomic(self.path, json.dumps(index, indent=1, sort_keys=True).encode())
 
-    def commit(self, outcome: Outcome, fingerprint: dict[str, Any], key: str) -> None:
-        """Save one outcome as a chunk: its files first, then the index entry that makes them count."""
-        chunk = f"{time.time_ns()}-{os.getpid()}"
-        frames = {"steps": pd.concat(outcome.series, ignore_index=True) if outcome.series else None,
-                  "municipalities": (pd.concat(outcome.municipalities, ignore_index=True) if outcome.municipalities
-                                     else None),
-                  "runs": pd.DataFrame(outcome.rows) if outcome.rows else None,
-                  "failures": pd.DataFrame(outcome.failures) if outcome.failures else None}
-        metadata = {FINGERPRINT_KEY: json.dumps(fingerprint, sort_keys=True)}
-        files = {}
-        for kind in KINDS:
-            if frames[kind] is not None:
-                name = f"{kind}-{chunk}.parquet"
-                sha = write_atomic(self.dir / name, parquet_bytes(frames[kind], metadata))
-                files[kind] = {"name": name, "rows": len(frames[kind]), "sha256": sha}
+    def register(self, written: Written, fingerprint: dict[str, Any], key: str) -> None:
+        """Commit a written chunk: its index entry, saved atomically, makes its files count."""
         self.fingerprints[key] = fingerprint
-        self.chunks[chunk] = {"fingerprint": key, "files": files}
+        self.chunks[written.chunk] = {"fingerprint": key, "files": written.files}
         self.save()
 
     def read(self, chunks: list[str], kind: str, columns: list[str] | None = None) -> list[pd.DataFrame]:
