@@ -4,6 +4,7 @@
     python3 tasks.py compare   # the main job: all organisation models -> results/compare_models
     python3 tasks.py test      # the test suite (CI runs exactly this)
     python3 tasks.py reference # regenerate results/reference/ (commit it after a deliberate change)
+    python3 tasks.py notebook  # JupyterLab on notebooks/, its kernel the project's .venv (options after it go to it)
 
 Each task first makes ``.venv`` and installs the project into it (again whenever
 pyproject.toml changes).
@@ -41,7 +42,10 @@ def ensure_venv() -> None:
 
 
 def run(cmd: list[str]) -> None:
-    code = subprocess.call(cmd, cwd=ROOT)
+    try:
+        code = subprocess.call(cmd, cwd=ROOT)
+    except KeyboardInterrupt:  # the command saw the Ctrl+C too and ended (or asked, as jupyter does)
+        code = 130
     if code:
         sys.exit(code)
 
@@ -62,18 +66,21 @@ def tasks() -> dict[str, list[list[str]]]:
         # a fresh batch every time, so the committed reference never depends on what a folder held before
         "reference": [[sim, "batch", "scenarios/compare_models.toml", "--out", str(FRESH), "--quiet"],
                       [sim, "compare-report", str(FRESH), "--save", "results/reference"]],
+        # the server runs in .venv, so its default kernel is .venv's Python, where the project is installed
+        "notebook": [[str(BIN / "jupyter"), "lab", "--notebook-dir", str(ROOT / "notebooks")]],
     }
 
 
 def main() -> None:
     known = tasks()
-    if len(sys.argv) != 2 or sys.argv[1] not in known:
-        sys.exit(f"usage: python3 tasks.py {{{'|'.join(known)}}}")
+    task, options = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if task not in known or (options and task != "notebook"):
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(known)}}}  (only notebook takes options: jupyter lab's)")
     ensure_venv()
-    if sys.argv[1] == "reference":
+    if task == "reference":
         shutil.rmtree(FRESH, ignore_errors=True)
-    for cmd in known[sys.argv[1]]:
-        run(cmd)
+    for cmd in known[task]:
+        run(cmd + options)
 
 
 if __name__ == "__main__":

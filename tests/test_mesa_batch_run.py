@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 
 import mesa
@@ -12,10 +13,14 @@ from sim import CRITERIA, CoordinationModel
 from .helpers import STRUCTURES, simulate
 
 
+# two runs of each structure: Mesa 3.5 takes their seeds as `rng` and deprecates `iterations`, which 3.3 needs
+REPEAT = {"rng": [1, 2]} if "rng" in inspect.signature(mesa.batch_run).parameters else {"iterations": 2}
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_batch_run_returns_the_six_criteria(processes):
     results = mesa.batch_run(CoordinationModel, parameters={"structure": list(STRUCTURES), "turnover_rate": [0.1]},
-                             iterations=2, max_steps=30, number_processes=processes, display_progress=False)
+                             max_steps=30, number_processes=processes, display_progress=False, **REPEAT)
     assert len(results) == 8
     assert {r["structure"] for r in results} == set(STRUCTURES)
     for row in results:
