@@ -3,6 +3,7 @@
     python benchmarks/run.py            # everything (about 10 minutes on 2 cores)
     python benchmarks/run.py --quick    # smaller sizes, same measurements (about 2 minutes)
 
+0. profile       where a 520-week run's time goes: construction, then each submodel kernel (timed inside numba)
 1. engine ratio  numba vs pure-Python engine, 520 weeks, same seed, outputs checked equal
 2. start-up      first model run in a fresh process, with an empty and with a warm numba cache
 3. scaling       time per week against municipalities and against weeks; fitted exponents
@@ -32,6 +33,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from submodels import profile  # noqa: E402  (benchmarks/, on sys.path as this script's folder)
 
 from sim import CoordinationModel  # noqa: E402
 from sim.batch import run_batch  # noqa: E402
@@ -147,6 +150,11 @@ def main() -> None:
     report: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                 "platform": platform.platform()}}
 
+    print("0. where a 520-week run's time goes (model2, seed 42, profiled run checked equal to run_weeks)")
+    report["profile"] = profile("model2", repeat=3 if quick else 10)
+    total = sum(report["profile"].values())
+    for name, seconds in sorted(report["profile"].items(), key=lambda kv: -kv[1]):
+        print(f"   {name:<66} {seconds * 1e3:7.2f} ms  {seconds / total:5.1%}")
     print("1. engine ratio (520 weeks, seed 42, outputs checked equal)")
     report["engine_ratio"] = engine_ratio(repeat=5 if quick else 10, python_repeat=1 if quick else 3)
     for row in report["engine_ratio"]:
