@@ -9,6 +9,8 @@ municipality number draws the same numbers wherever its row sits in the table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numba
 import numpy as np
 
@@ -74,6 +76,6 @@ def uniform_nb(key, step, purpose, index):
     return np.float64(h >> _S11) * _TO_UNIT
 
 
-def key_from_seed(seed: int) -> int:
-    """A 63-bit stream key from any integer seed, via numpy's SeedSequence."""
+def key_from_seed(seed: int | Sequence[int]) -> int:
+    """A 63-bit key from an integer seed or a sequence of them (entropy words), via numpy's SeedSequence."""
     return int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]) >> 1

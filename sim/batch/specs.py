@@ -11,9 +11,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..designs import design_points
+from ..rng import key_from_seed
 from ..scenario import Scenario
 
 
@@ -37,8 +36,8 @@ def run_spec(scenario: Scenario, structure: str, measures: tuple[str, ...], poin
     identity = json.dumps([structure, list(measures), [[k, repr(v)] for k, v in varied], replication])
     digest = hashlib.sha256(identity.encode()).digest()
     words = [int.from_bytes(digest[k:k + 4], "little") for k in range(0, 16, 4)]
-    seed = int(np.random.SeedSequence([scenario.seed, *words]).generate_state(1, np.uint64)[0]) >> 1
-    return RunSpec(digest.hex()[:16], structure, measures, point, varied, replication, seed)
+    return RunSpec(digest.hex()[:16], structure, measures, point, varied, replication,
+                   key_from_seed([scenario.seed, *words]))
 
 
 def groups(scenario: Scenario) -> list[tuple[str, tuple[str, ...], int, dict[str, float]]]:

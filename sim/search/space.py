@@ -20,6 +20,7 @@ from pymoo.core.variable import Binary, Choice, Integer, Real
 
 from ..batch.specs import RunSpec, run_spec
 from ..designs import design_points
+from ..rng import key_from_seed
 from ..scenario import Scenario, SearchRange
 from ..structural import changed, numeric_type, typed
 from ..structures import OrganisationModel, check_structure
@@ -96,5 +97,4 @@ def candidate_specs(scenario: Scenario, candidate: Candidate) -> list[RunSpec]:
 
 def common_seed(scenario: Scenario, point: int, replication: int) -> int:
     """The seed of run (point, replication) for every candidate: common random numbers across structures."""
-    state = np.random.SeedSequence([scenario.seed, point, replication]).generate_state(1, np.uint64)[0]
-    return int(state) >> 1  # shifted as a Python int: NumPy 1.x has no uint64 >> int64
+    return key_from_seed([scenario.seed, point, replication])
