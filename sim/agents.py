@@ -68,8 +68,10 @@ _in_use = kar.arena_in_use.py_func
 _staircase_step = kst.staircase_step.py_func
 _principals_share = kef.principals_share.py_func
 _joint_progress = kef.joint_progress.py_func
+_steered = kef.steered_by_new.py_func
 _phase_work = kef.phase_work.py_func
 _decider_depth = kas.decider_depth.py_func
+_joint_rights = kas.joint_decision.py_func
 _decided_sectors = kas.decided_sectors.py_func
 _strategic_score = kas.strategic_score.py_func
 _draw_own_directorate = kas.draw_own_directorate.py_func
@@ -77,8 +79,9 @@ _regional_chain = kmu.regional_chain.py_func
 _local_gain = kmu.local_gain.py_func
 
 
-def _calendar(w):
-    return w.ar_start, w.ar_period, w.ar_cycle
+def _calendar(w, arena: int) -> tuple[int, int, int]:
+    """One arena's start, period and cycle: what the kernels' calendar helpers take."""
+    return w.ar_start[arena], w.ar_period[arena], w.ar_cycle[arena]
 
 
 class StateActor(mesa.Agent):
@@ -136,8 +139,9 @@ class StateActor(mesa.Agent):
             if s.interaction[q] > 0.0:
                 s.last_contact[q] = week
             shared = 0.5 * (s.knowledge[self.index] + s.knowledge[j])
-            _staircase_step(s.level, s.progress, s.idle, q, s.interaction[q], TOP_STEP, w.pair_floor[q],
-                            s.mandate_link[q], s.decision_link[q], shared, p, w.key, week, rng.EROSION, int(q))
+            s.level[q], s.progress[q], s.idle[q] = _staircase_step(
+                s.level[q], s.progress[q], s.idle[q], s.interaction[q], TOP_STEP, w.pair_floor[q], s.mandate_link[q],
+                s.decision_link[q], shared, p, w.key, week, rng.EROSION, int(q))
 
     def staff_turnover(self, week: int) -> None:
         """When key staff change, this actor's informal relations drop a step (``staircase.staff_turnover``)."""
@@ -160,8 +164,8 @@ class StateActor(mesa.Agent):
     def convene(self, arena: int, week: int) -> None:
         """Mark the relations the arena holds this week if it is in use (``arenas.link_arenas``)."""
         w, s = self.model.world, self.model.state
-        if _in_use(*_calendar(w), s.meetings, arena, week):
-            rights = _decides(*_calendar(w), w.ar_decides_from, arena, week)
+        if _in_use(*_calendar(w, arena), s.meetings[arena], week):
+            rights = _decides(*_calendar(w, arena), w.ar_decides_from[arena], week)
             for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
                 q = w.ar_pairs[k]
                 s.arena_link[q] = True
@@ -185,9 +189,9 @@ class StateActor(mesa.Agent):
         slot = week % WEEKS_PER_YEAR
         cost = 0.0
         use = 0.0
-        if _active(*_calendar(w), arena, week):
+        if _active(*_calendar(w, arena), week):
             cost += w.ar_secretariat[arena] + w.ar_knowledge[arena]
-            if _meets(*_calendar(w), w.ar_meet_every, arena, week):
+            if _meets(*_calendar(w, arena), w.ar_meet_every[arena], week):
                 s.meetings[arena] += 1
                 present = w.ar_municipalities[arena].sum()
                 for i in range(w.n_state):
@@ -217,13 +221,13 @@ class StateActor(mesa.Agent):
             cost += w.ar_secretariat[arena]
         s.ring[R_EFFORT, slot] += cost
         s.ring[R_USE, slot] += use
-        if w.ar_today[arena] and not _decides(*_calendar(w), w.ar_decides_from, arena, week):
+        if w.ar_today[arena] and not _decides(*_calendar(w, arena), w.ar_decides_from[arena], week):
             s.ring[R_USE_EXISTING, slot] += use
 
     def evaluate(self, arena: int, week: int) -> None:
         """The arena's knowledge function adds lagged evaluations to its portfolio (``knowledge.update_knowledge``)."""
         w, s, p = self.model.world, self.model.state, self.model.params
-        lagged = _active(*_calendar(w), arena, week - p.evaluation_lag_weeks)
+        lagged = _active(*_calendar(w, arena), week - p.evaluation_lag_weeks)
         evaluated = w.ar_knowledge[arena] if lagged else 0.0
         k = s.portfolio[arena]
         s.portfolio[arena] = k + p.knowledge_build * evaluated * (1.0 - k) - p.knowledge_decay * (k - p.knowledge_initial)
@@ -290,7 +294,7 @@ class Directorate(StateActor):
         if not _steered_by_new(w, s, a, week):
             s.ring[R_USE_EXISTING, slot] += effort
         s.ring[R_PARTICIPANT, slot] += participant_effort
-        if ar >= 0 and _active(*_calendar(w), ar, week):
+        if ar >= 0 and _active(*_calendar(w, ar), week):
             useful += w.ar_secretariat[ar] / open_in_arena[ar]
         gained = _joint_progress(p, useful, level, n_workers)
         s.a_progress[a] += gained
@@ -402,8 +406,9 @@ class Municipality(mesa.Agent):
                     s.local_progress[k] = 0.0
         agreement = w.state_support or represented
         contact = p.contact_interaction if (reached or consulted) else 0.0
-        _staircase_step(s.m_level, s.m_progress, s.m_idle, k, contact, p.municipal_cap, 0, agreement, agreement,
-                        s.knowledge[w.lead_agency], p, w.key, week, rng.MUNICIPAL_EROSION, number)
+        s.m_level[k], s.m_progress[k], s.m_idle[k] = _staircase_step(
+            s.m_level[k], s.m_progress[k], s.m_idle[k], contact, p.municipal_cap, 0, agreement, agreement,
+            s.knowledge[w.lead_agency], p, w.key, week, rng.MUNICIPAL_EROSION, number)
         if week - s.last_uptake[k] > WEEKS_PER_YEAR and s.local_level[k] > 0:
             if U(w.key, week, rng.LOCAL_EROSION, number) < p.local_erosion_hazard:
                 s.local_level[k] -= 1
@@ -416,21 +421,18 @@ class Municipality(mesa.Agent):
 
 # --- predicates of the python engine (twins of sim.kernels) ---
 def _joint_decision(w, s, a: int, week: int) -> tuple[bool, bool]:
-    ar, ia = s.a_arena[a], s.a_issuing_arena[a]
-    return (bool(ar >= 0 and _decides(*_calendar(w), w.ar_decides_from, ar, week)),
-            bool(ia >= 0 and _decides(*_calendar(w), w.ar_decides_from, ia, week)))
+    """Twin of :func:`sim.kernels.assignments.joint_decision` for assignment ``a``."""
+    arena, issuing = _joint_rights(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from, s.a_arena[a],
+                                   s.a_issuing_arena[a], week)
+    return bool(arena), bool(issuing)
 
 
 def _steered_by_new(w, s, a: int, week: int) -> bool:
-    """Twin of :func:`sim.kernels.effort.steered_by_new`."""
+    """Twin of :func:`sim.kernels.effort.steered_by_new` for assignment ``a``, as ``work_on_assignments`` asks it."""
     ar = s.a_arena[a]
-    if s.a_principals[a] > 0:
-        return True
-    if ar < 0:
-        return False
-    if not w.ar_today[ar] and _active(*_calendar(w), ar, week):
-        return True
-    return bool(s.a_phase[a] == DECISION and _decides(*_calendar(w), w.ar_decides_from, ar, week))
+    active = ar >= 0 and _active(*_calendar(w, ar), week)
+    deciding = ar >= 0 and s.a_phase[a] == DECISION and _decides(*_calendar(w, ar), w.ar_decides_from[ar], week)
+    return bool(_steered(s.a_principals[a], active and not w.ar_today[ar], deciding))
 
 
 def _works(w, s, a: int, i: int, week: int) -> bool:
@@ -449,7 +451,7 @@ def _works(w, s, a: int, i: int, week: int) -> bool:
     if i == s.a_lead[a]:
         return True
     if phase == INITIATIVE:
-        return bool(s.a_participant[a, i] and ar >= 0 and _active(*_calendar(w), ar, week) and s.attended[ar, i])
+        return bool(s.a_participant[a, i] and ar >= 0 and _active(*_calendar(w, ar), week) and s.attended[ar, i])
     return bool(s.a_participant[a, i])
 
 
@@ -466,7 +468,7 @@ def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) ->
     if t >= 0 and w.st_lead[t] < 0 and w.field_arena >= 0:
         if U(w.key, week, rng.BRING, a) < s.engagement[w.field_arena, lead]:
             arena = w.field_arena
-    if arena >= 0 and not _in_use(*_calendar(w), s.meetings, arena, week):
+    if arena >= 0 and not _in_use(*_calendar(w, arena), s.meetings[arena], week):
         arena = -1
     for j in range(w.n_state):
         if j == lead or w.kind[j] != DIRECTORATE:
@@ -486,7 +488,7 @@ def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) ->
         if s.a_participant[a, j] and (policy == LETTERS_ALL or (policy == LETTERS_SET and w.st_letter_set[t, j])):
             s.a_letter[a, j] = True
     ia = int(w.st_issuing_arena[t]) if t >= 0 else -1
-    if ia >= 0 and not _decides(*_calendar(w), w.ar_decides_from, ia, week):
+    if ia >= 0 and not _decides(*_calendar(w, ia), w.ar_decides_from[ia], week):
         ia = -1
     s.a_issuer[a] = issuer
     s.a_issuing_arena[a] = ia
@@ -518,7 +520,7 @@ def python_week(model: CoordinationModel, week: int) -> None:
     for a in range(n_arenas):
         actors[w.ar_lead[a]].convene(a, week)
     for a in range(n_arenas):
-        if _ends(*_calendar(w), a, week):
+        if _ends(*_calendar(w, a), week):
             actors[w.ar_lead[a]].close_arena(a, week)
     if week % WEEKS_PER_YEAR == 0:
         for t in range(len(w.st_issuer)):
@@ -555,8 +557,8 @@ def python_week(model: CoordinationModel, week: int) -> None:
         actor.learn()
     operating = [a for a in range(s.counters[FIRST_OPEN], s.counters[N_ISSUED])
                  if s.a_status[a] == OPEN and s.a_phase[a] == OPERATION]
-    in_use = [a for a in range(n_arenas) if _in_use(*_calendar(w), s.meetings, a, week)]
-    meeting = [a for a in in_use if _meets(*_calendar(w), w.ar_meet_every, a, week)]
+    in_use = [a for a in range(n_arenas) if _in_use(*_calendar(w, a), s.meetings[a], week)]
+    meeting = [a for a in in_use if _meets(*_calendar(w, a), w.ar_meet_every[a], week)]
     signal = p.reach_rate * s.ring[R_DELIVERY, slot] * (1.0 + (p.state_support_gain if w.state_support else 0.0))
     for municipality in model.municipality_agents:
         k = municipality.row

@@ -17,47 +17,49 @@ from .. import rng
 from ..rng import uniform_nb as U
 from ..state import R_EFFORT, R_USE, R_USE_EXISTING, WEEKS_PER_YEAR
 
+# An arena's calendar.  The helpers take one arena's values, not the arrays: an inlined call that
+# passes arrays pays numba's reference counting on each, which in a loop cost more than the rule.
 
 @njit(cache=True, inline="always")
-def arena_active(start, period, cycle, a, week):
+def arena_active(start, period, cycle, week):
     """Set up and inside a mandate period (a renewed programme's gap between periods is not)."""
-    if week < start[a]:
+    if week < start:
         return False
-    if period[a] < 0:
+    if period < 0:
         return True
-    local = week - start[a]
-    if cycle[a] > 0:
-        return local % cycle[a] < period[a]
-    return local < period[a]
+    local = week - start
+    if cycle > 0:
+        return local % cycle < period
+    return local < period
 
 
 @njit(cache=True, inline="always")
-def arena_meets(start, period, cycle, every, a, week):
+def arena_meets(start, period, cycle, every, week):
     """Active and a meeting week: one interval after the start of each period, then every interval."""
-    if not arena_active(start, period, cycle, a, week):
+    if not arena_active(start, period, cycle, week):
         return False
-    local = week - start[a]
-    if cycle[a] > 0:
-        local = local % cycle[a]
-    return (local + 1) % every[a] == 0
+    local = week - start
+    if cycle > 0:
+        local = local % cycle
+    return (local + 1) % every == 0
 
 
 @njit(cache=True, inline="always")
-def arena_ends(start, period, cycle, a, week):
+def arena_ends(start, period, cycle, week):
     """A programme that is not renewed ends this week (seed 004 §4.1)."""
-    return period[a] > 0 and cycle[a] < 0 and week == start[a] + period[a]
+    return period > 0 and cycle < 0 and week == start + period
 
 
 @njit(cache=True, inline="always")
-def arena_decides(start, period, cycle, decides_from, a, week):
+def arena_decides(start, period, cycle, decides_from, week):
     """Active with its decision rights (and steering line) in force."""
-    return arena_active(start, period, cycle, a, week) and decides_from[a] >= 0 and week >= decides_from[a]
+    return arena_active(start, period, cycle, week) and decides_from >= 0 and week >= decides_from
 
 
 @njit(cache=True, inline="always")
-def arena_in_use(start, period, cycle, meetings, a, week):
+def arena_in_use(start, period, cycle, meetings, week):
     """Active and it has met: only then does it coordinate, protect relations or own assignments."""
-    return meetings[a] > 0 and arena_active(start, period, cycle, a, week)
+    return meetings > 0 and arena_active(start, period, cycle, week)
 
 
 @njit(cache=True, inline="always")
@@ -74,8 +76,8 @@ def link_arenas(w, s, p, week):
     decision_link[:] = False
     n_arenas = len(start)
     for a in range(n_arenas):
-        if arena_in_use(start, period, cycle, s.meetings, a, week):
-            rights = arena_decides(start, period, cycle, decides_from, a, week)
+        if arena_in_use(start[a], period[a], cycle[a], s.meetings[a], week):
+            rights = arena_decides(start[a], period[a], cycle[a], decides_from[a], week)
             for k in range(ptr[a], ptr[a + 1]):
                 q = pairs[k]
                 arena_link[q] = True
@@ -83,7 +85,7 @@ def link_arenas(w, s, p, week):
                 decision_link[q] = decision_link[q] or rights
     n_pairs = len(floor)
     for a in range(n_arenas):
-        if arena_ends(start, period, cycle, a, week):
+        if arena_ends(start[a], period[a], cycle[a], week):
             for k in range(ptr[a], ptr[a + 1]):
                 q = pairs[k]
                 if (not mandate_link[q]) and level[q] > p.collapse_level:
@@ -93,9 +95,9 @@ def link_arenas(w, s, p, week):
 
 
 @njit(cache=True, inline="always")
-def todays_mandate(w, a, week):
-    """Effort in arena ``a`` runs through a structure of today with today's mandate (no decision rights)."""
-    return w.ar_today[a] and not arena_decides(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from, a, week)
+def todays_mandate(today, deciding):
+    """Effort in an arena runs through a structure of today with today's mandate (no decision rights)."""
+    return today and not deciding
 
 
 @njit(cache=True, inline="always")
@@ -117,9 +119,9 @@ def hold_meetings(w, s, p, week, open_in_arena):
     for a in range(len(start)):
         cost = 0.0
         use = 0.0
-        if arena_active(start, period, cycle, a, week):
+        if arena_active(start[a], period[a], cycle[a], week):
             cost += w.ar_secretariat[a] + w.ar_knowledge[a]
-            if arena_meets(start, period, cycle, every, a, week):
+            if arena_meets(start[a], period[a], cycle[a], every[a], week):
                 s.meetings[a] += 1
                 present = w.ar_municipalities[a].sum()
                 lead = w.ar_lead[a]
@@ -150,5 +152,5 @@ def hold_meetings(w, s, p, week, open_in_arena):
             cost += w.ar_secretariat[a]  # establishing the arena
         ring[R_EFFORT, slot] += cost
         ring[R_USE, slot] += use
-        if todays_mandate(w, a, week):
+        if todays_mandate(w.ar_today[a], arena_decides(start[a], period[a], cycle[a], w.ar_decides_from[a], week)):
             ring[R_USE_EXISTING, slot] += use

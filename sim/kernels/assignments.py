@@ -85,7 +85,7 @@ def new_assignment(w, s, p, week, issuer, t):
     if t >= 0 and w.st_lead[t] < 0 and w.field_arena >= 0:  # a member brings its own work as engaged as it is
         if U(w.key, week, rng.BRING, a) < s.engagement[w.field_arena, lead]:
             arena = w.field_arena
-    if arena >= 0 and not arena_in_use(start, period, cycle, meetings, arena, week):
+    if arena >= 0 and not arena_in_use(start[arena], period[arena], cycle[arena], meetings[arena], week):
         arena = -1
     for j in range(n_state):
         if j == lead or kind[j] != DIRECTORATE:
@@ -105,7 +105,7 @@ def new_assignment(w, s, p, week, issuer, t):
         if participant[a, j] and (policy == LETTERS_ALL or (policy == LETTERS_SET and w.st_letter_set[t, j])):
             letter[a, j] = True
     ia = w.st_issuing_arena[t] if t >= 0 else -1
-    if ia >= 0 and not arena_decides(start, period, cycle, w.ar_decides_from, ia, week):
+    if ia >= 0 and not arena_decides(start[ia], period[ia], cycle[ia], w.ar_decides_from[ia], week):
         ia = -1
     s.a_issuer[a] = issuer
     s.a_issuing_arena[a] = ia
@@ -135,12 +135,10 @@ def issue_assignments(w, s, p, week):
 
 
 @njit(cache=True, inline="always")
-def joint_decision(w, s, a, week):
-    """Rights in force this week: (the assignment's arena decides, its issuing arena decides)."""
-    start, period, cycle, decides_from = w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from
-    ar, ia = s.a_arena[a], s.a_issuing_arena[a]
-    return (ar >= 0 and arena_decides(start, period, cycle, decides_from, ar, week),
-            ia >= 0 and arena_decides(start, period, cycle, decides_from, ia, week))
+def joint_decision(start, period, cycle, decides_from, ar, ia, week):
+    """Rights in force this week: (the assignment's arena ``ar`` decides, its issuing arena ``ia`` decides)."""
+    return (ar >= 0 and arena_decides(start[ar], period[ar], cycle[ar], decides_from[ar], week),
+            ia >= 0 and arena_decides(start[ia], period[ia], cycle[ia], decides_from[ia], week))
 
 
 @njit(cache=True, inline="always")
@@ -163,14 +161,14 @@ def mark_workers(w, s, week, open_in_arena):
         if ar >= 0:
             open_in_arena[ar] += 1
         if phase[a] == DECISION:
-            arena_rights, issuing_rights = joint_decision(w, s, a, week)
             ia = issuing[a]
+            arena_rights, issuing_rights = joint_decision(start, period, cycle, w.ar_decides_from, ar, ia, week)
             for i in range(w.n_state):
                 joint = (arena_rights and participant[a, i] and member[ar, i]) or (issuing_rights and member[ia, i])
                 line = not (arena_rights or issuing_rights) and i == issuer[a]
                 works[a, i] = i == lead[a] or joint or line
         elif phase[a] == INITIATIVE:
-            in_arena = ar >= 0 and arena_active(start, period, cycle, ar, week)
+            in_arena = ar >= 0 and arena_active(start[ar], period[ar], cycle[ar], week)
             for i in range(w.n_state):
                 works[a, i] = i == lead[a] or (participant[a, i] and in_arena and attended[ar, i])
         else:
@@ -271,7 +269,8 @@ def conclude_phases(w, s, p, week):
         if phase == DECISION:
             decider[a, :] = s.a_works[a, :]
             s.a_depth[a] = decider_depth(pair_id, level, decider[a])
-            arena_rights, issuing_rights = joint_decision(w, s, a, week)
+            arena_rights, issuing_rights = joint_decision(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from,
+                                                          s.a_arena[a], s.a_issuing_arena[a], week)
             if arena_rights or issuing_rights:
                 s.a_principals[a] = max(s.a_principals[a], decided_sectors(owner, w.n_ministries, decider[a]))
             handed_over = arena_rights and w.ar_in_line[s.a_arena[a]]  # 000 model 3: carried out in the lines

@@ -65,20 +65,14 @@ def phase_work(p, phase, n_workers):
 
 
 @njit(cache=True, inline="always")
-def steered_by_new(w, s, a, week):
+def steered_by_new(principals, in_new_arena, deciding):
     """The assignment's effort runs through something other than today's lines and arenas (000 criterion 6).
 
-    It does when an arena not of today coordinates it, when a collective body owns it
-    (today no arena issues or decides), or while an arena decides it under rights.
+    It does when a collective body owns it (``principals``: today no arena issues or
+    decides), when an active arena not of today coordinates it (``in_new_arena``), or
+    while its arena decides it under rights (``deciding``).
     """
-    ar = s.a_arena[a]
-    if s.a_principals[a] > 0:
-        return True
-    if ar < 0:
-        return False
-    if not w.ar_today[ar] and arena_active(w.ar_start, w.ar_period, w.ar_cycle, ar, week):
-        return True
-    return s.a_phase[a] == DECISION and arena_decides(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from, ar, week)
+    return principals > 0 or in_new_arena or deciding
 
 
 @njit(cache=True, inline="always")
@@ -126,6 +120,7 @@ def work_on_assignments(w, s, p, week, open_in_arena):
     best knowledge among them.
     """
     kind, relevance, pair_id, owner = w.kind, w.relevance, w.pair_id, w.owner
+    start, period, cycle, decides_from, today = w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from, w.ar_today
     status, works, lead_of, letter, effort_of = s.a_status, s.a_works, s.a_lead, s.a_letter, s.a_effort
     level, interaction, mandate_link, ring = s.level, s.interaction, s.mandate_link, s.ring
     knowledge, reach = s.knowledge, s.reach
@@ -171,14 +166,17 @@ def work_on_assignments(w, s, p, week, open_in_arena):
         step = level_sum / (n_workers - 1) if n_workers > 1 else float(TOP_STEP)
         s.a_level[a] = step
         ar = s.a_arena[a]
+        active = ar >= 0 and arena_active(start[ar], period[ar], cycle[ar], week)
+        deciding = ar >= 0 and s.a_phase[a] == DECISION and arena_decides(start[ar], period[ar], cycle[ar],
+                                                                           decides_from[ar], week)
         ring[R_EFFORT, slot] += effort
         ring[R_USE, slot] += effort
         ring[R_WORK, slot] += effort
         ring[R_WORK_KNOWLEDGE, slot] += held
-        if not steered_by_new(w, s, a, week):
+        if not steered_by_new(s.a_principals[a], active and not today[ar], deciding):
             ring[R_USE_EXISTING, slot] += effort
         ring[R_PARTICIPANT, slot] += participant_effort
-        if ar >= 0 and arena_active(w.ar_start, w.ar_period, w.ar_cycle, ar, week):
+        if active:
             useful += w.ar_secretariat[ar] / open_in_arena[ar]
         gained = joint_progress(p, useful, step, n_workers)
         s.a_progress[a] += gained

@@ -23,7 +23,7 @@ def update_knowledge(w, s, p, week):
     base = p.knowledge_initial
     portfolio, knowledge, reach = s.portfolio, s.knowledge, s.reach
     for a in range(len(start)):
-        evaluated = w.ar_knowledge[a] if arena_active(start, period, cycle, a, week - p.evaluation_lag_weeks) else 0.0
+        evaluated = w.ar_knowledge[a] if arena_active(start[a], period[a], cycle[a], week - p.evaluation_lag_weeks) else 0.0
         k = portfolio[a]
         portfolio[a] = k + p.knowledge_build * evaluated * (1.0 - k) - p.knowledge_decay * (k - base)
     for i in range(w.n_state):

@@ -60,8 +60,8 @@ def serve_municipalities(w, s, p, week):
     represented = np.zeros(n_mun, np.bool_)
     consulted = np.zeros(n_mun, np.bool_)
     for a in range(len(start)):
-        if arena_in_use(start, period, cycle, s.meetings, a, week):
-            meets = arena_meets(start, period, cycle, every, a, week)
+        if arena_in_use(start[a], period[a], cycle[a], s.meetings[a], week):
+            meets = arena_meets(start[a], period[a], cycle[a], every[a], week)
             for k in range(n_mun):
                 if w.ar_municipalities[a, k]:
                     represented[k] = True
@@ -89,8 +89,9 @@ def serve_municipalities(w, s, p, week):
                     local_progress[k] = 0.0
         agreement = w.state_support or represented[k]  # seed 004 figure 3: agreement-based step 3
         contact = p.contact_interaction if (reached or consulted[k]) else 0.0
-        staircase_step(m_level, m_progress, m_idle, k, contact, p.municipal_cap, 0, agreement, agreement,
-                       state_knowledge, p, key, week, rng.MUNICIPAL_EROSION, number)
+        m_level[k], m_progress[k], m_idle[k] = staircase_step(
+            m_level[k], m_progress[k], m_idle[k], contact, p.municipal_cap, 0, agreement, agreement, state_knowledge,
+            p, key, week, rng.MUNICIPAL_EROSION, number)
         if week - last_uptake[k] > WEEKS_PER_YEAR and local_level[k] > 0:
             if U(key, week, rng.LOCAL_EROSION, number) < p.local_erosion_hazard:
                 local_level[k] -= 1

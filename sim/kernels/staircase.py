@@ -25,34 +25,36 @@ def climb_gate(p, target, knowledge, mandate, decision):
 
 
 @njit(cache=True, inline="always")
-def staircase_step(level, progress, idle, q, interaction, cap, floor, mandate, decision, knowledge, p, key, week, purpose,
+def staircase_step(level, progress, idle, interaction, cap, floor, mandate, decision, knowledge, p, key, week, purpose,
                    ident):
-    """One week of one relation on the staircase: climb with interaction, erode without.
+    """One week of one relation on the staircase: its new ``(level, progress, idle)``; climb with interaction, erode without.
 
     With interaction the relation gathers progress (gated by :func:`climb_gate`) and
     climbs a step when it reaches ``climb_threshold`` times the target step, so sparse
     but sustained contact (a meeting a month) still builds up.  Idle for more than
     ``erosion_delay`` weeks, it loses progress each week and slips a step with the
     erosion hazard (lower where a mandate holds it, seed 004 §4.5); the draw is keyed on
-    ``(key, week, purpose, ident)``.
+    ``(key, week, purpose, ident)``.  It takes and returns one relation's values, not the
+    arrays: called per relation, passing arrays costs numba's reference counting on each.
     """
     if interaction > 0.0:
-        idle[q] = 0
-        if level[q] < cap:
-            target = level[q] + 1
-            progress[q] += interaction * climb_gate(p, target, knowledge, mandate, decision)
-            if progress[q] >= p.climb_threshold * target:
-                level[q] = target
-                progress[q] = 0.0
+        idle = 0
+        if level < cap:
+            target = level + 1
+            progress += interaction * climb_gate(p, target, knowledge, mandate, decision)
+            if progress >= p.climb_threshold * target:
+                level = target
+                progress = 0.0
     else:
-        idle[q] += 1
-        if idle[q] > p.erosion_delay:
-            progress[q] *= 1.0 - p.erosion_rate
+        idle += 1
+        if idle > p.erosion_delay:
+            progress *= 1.0 - p.erosion_rate
             hazard = p.erosion_hazard * (p.formal_protection if mandate else 1.0)
-            if level[q] > floor and U(key, week, purpose, ident) < hazard:
-                level[q] -= 1
-                idle[q] = 0
-                progress[q] = 0.0
+            if level > floor and U(key, week, purpose, ident) < hazard:
+                level -= 1
+                idle = 0
+                progress = 0.0
+    return level, progress, idle
 
 
 @njit(cache=True, inline="always")
@@ -65,8 +67,9 @@ def climb_and_erode(w, s, p, week):
         if interaction[q] > 0.0:
             contact[q] = week
         shared = 0.5 * (knowledge[pair_i[q]] + knowledge[pair_j[q]])
-        staircase_step(level, progress, idle, q, interaction[q], TOP_STEP, floor[q], mandate_link[q], decision_link[q],
-                       shared, p, w.key, week, rng.EROSION, q)
+        level[q], progress[q], idle[q] = staircase_step(level[q], progress[q], idle[q], interaction[q], TOP_STEP, floor[q],
+                                                        mandate_link[q], decision_link[q], shared, p, w.key, week,
+                                                        rng.EROSION, q)
 
 
 @njit(cache=True, inline="always")
