@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -14,14 +14,14 @@ import pandas as pd
 from . import agents as ag
 from . import rng as counter_rng
 from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
-from .core import advance_week, advance_weeks
+from .core import advance_weeks, entry_point
 from .datasets import RER_POTS, SIZE_CLASS_NAMES, Actors, load_actors, load_municipalities, synthetic_municipalities
 from .kernels.observation import measure
 from .metrics import CRITERIA, METRICS, SECTORS
 from .parameters import validate
 from .state import PHASES, STATUSES, TOP_STEP, WEEKS_PER_YEAR, grow, initial_state, max_new_assignments
 from .structures import CHANNELS, Measure, OrganisationModel, check_measures, check_structure
-from .world import DIRECTORATE, MINISTRY, build_world
+from .world import DIRECTORATE, MINISTRY, World, build_world
 
 ENGINES = ("numba", "python")
 
@@ -101,8 +101,7 @@ class CoordinationModel(mesa.Model):
         **parameters: float,
     ) -> None:
         seed = _seed("seed", seed)
-        if not isinstance(rng, np.random.Generator | np.random.SeedSequence | np.random.BitGenerator):
-            rng = _seed("rng", rng)
+        rng = _rng(rng)
         if seed is not None and rng is not None:
             raise ValueError("pass either rng or seed, not both (rng is Mesa's keyword; seed is kept for older code).")
         # rng= only: Mesa 3.5 deprecates seed= and Mesa 4 removes it; a whole number gives Mesa the same generators
@@ -123,31 +122,126 @@ class CoordinationModel(mesa.Model):
         self.engine = engine
         self.horizon_weeks = horizon_weeks
         self.actors = _actors(municipalities, n_municipalities, rer_pot)
-        key = counter_rng.key_from_seed(int(self.rng.integers(0, 2**63 - 1)))
-        self.world = build_world(self.actors, structure, measure_set, self.params, key, mandate_change_week)
-        self.state = initial_state(self.world, self.params, len(METRICS))
-        self._open_in_arena = np.zeros(len(self.world.ar_lead), np.int64)
-        self._create_agents()
-        # Mesa <= 3.3.1 keeps every model alive in the class-level Agent._ids counter (mesa#3179,
-        # fixed upstream by mesa#3180); agents are only created above, so release it now.
-        getattr(mesa.Agent, "_ids", {}).pop(self, None)
-        self.datacollector = MetricCollector(
-            model_reporters={name: partial(read_metric, index=k) for k, name in enumerate(METRICS)})
-        (measure if engine == "numba" else measure.py_func)(self.world, self.state, 0)
-        self.datacollector.collect(self)
+        world = build_world(self.actors, structure, measure_set, self.params, counter_rng.world_key(self.rng),
+                            mandate_change_week)
+        self._start(world)
+
+    def _start(self, world: World) -> None:
+        """Week 0 on ``world``: the initial state, measured once.
+
+        The Mesa agents and the DataCollector are built when first asked for (a batch run never
+        asks, and 400 agent objects cost more than a short run); the weekly metrics are kept as
+        arrays meanwhile, so both give exactly what building them up front gave.
+        """
+        self.world = world
+        self.state = initial_state(world, self.params, len(METRICS))
+        self._open_in_arena = np.zeros(len(world.ar_lead), np.int64)
+        self._kernel: Callable[..., None] | None = None  # advance_weeks for this model's types (see advance)
+        self._state_actors: list[ag.StateActor] | None = None
+        self._municipality_agents: list[ag.Municipality] | None = None
+        self._collector: mesa.DataCollector | None = None
+        (measure if self.engine == "numba" else measure.py_func)(world, self.state, 0)
+        self._history: list[np.ndarray] = [self.state.metrics.copy()]
+        if self.engine == "python":  # the reference engine is the agents' own methods
+            self._create_agents()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickles: all but the compiled kernel's entry point, which :meth:`advance` finds again."""
+        return {**self.__dict__, "_kernel": None}
+
+    def replicate(self, rng: Any) -> CoordinationModel:
+        """The same structure, data and parameters from week 0 with another seed, sharing the static world.
+
+        Gives exactly what constructing the model again with ``rng=rng`` gives (``tests/test_replications.py``)
+        without building the world again; :func:`sim.replications.run_replications` runs many at once.
+        """
+        twin = type(self).__new__(type(self))
+        mesa.Model.__init__(twin, rng=_rng(rng))
+        for name in ("measures", "mandate_change_week", "params", "structure", "engine", "horizon_weeks", "actors"):
+            setattr(twin, name, getattr(self, name))
+        twin._start(self.world._replace(key=counter_rng.world_key(twin.rng)))
+        return twin
 
     # --- Mesa agents: readable views of the state arrays ---
     def _create_agents(self) -> None:
         w = self.world
+        self._state_actors, self._municipality_agents = [], []  # set first: Mesa may look at the agents meanwhile
         codes = [*self.actors.ministries["code"], *self.actors.directorates["code"], *self.actors.regional_offices["code"]]
         names = [*self.actors.ministries["name_en"], *self.actors.directorates["name"], *self.actors.regional_offices["name"]]
-        self.state_actors: list[ag.StateActor] = []
         for i, (code, name) in enumerate(zip(codes, names, strict=True)):
             cls = ag.Ministry if w.kind[i] == MINISTRY else ag.Directorate if w.kind[i] == DIRECTORATE else ag.RegionalOffice
-            self.state_actors.append(cls(self, i, code, name))
+            self._state_actors.append(cls(self, i, code, name))
         mun = self.actors.municipalities
-        self.municipality_agents = [ag.Municipality(self, k, int(n), str(name))
-                                    for k, (n, name) in enumerate(zip(mun["number"], mun["name"], strict=True))]
+        self._municipality_agents.extend(ag.Municipality(self, k, int(n), str(name))
+                                         for k, (n, name) in enumerate(zip(mun["number"], mun["name"], strict=True)))
+        # Mesa <= 3.3.1 keeps every model alive in the class-level Agent._ids counter (mesa#3179,
+        # fixed upstream by mesa#3180); this model creates no agents after these, so release it now.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
+
+    def _agents_built(self) -> None:
+        if self.__dict__.get("_state_actors", []) is None:
+            self._create_agents()
+
+    @property
+    def state_actors(self) -> list[ag.StateActor]:
+        """Ministries, directorates and regional offices in index order (the rows of the state arrays)."""
+        self._agents_built()
+        return self._state_actors
+
+    @property
+    def municipality_agents(self) -> list[ag.Municipality]:
+        """The municipalities in row order."""
+        self._agents_built()
+        return self._municipality_agents
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Mesa's AgentSet of every agent (built on first use)."""
+        self._agents_built()
+        return super().agents
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's agent classes present (building the agents on first use)."""
+        self._agents_built()
+        return super().agent_types
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+        """Mesa's AgentSet per agent class (building the agents on first use)."""
+        self._agents_built()
+        return super().agents_by_type
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector holding every week's metrics, built on first use from the weeks run so far.
+
+        Assign another DataCollector to collect other reporters; :meth:`step` collects into it.
+        """
+        if self._collector is None:
+            collector = MetricCollector(
+                model_reporters={name: partial(read_metric, index=k) for k, name in enumerate(METRICS)})
+            rows = self.metric_history()
+            for k, name in enumerate(METRICS):
+                collector.model_vars[name].extend(rows[:, k].tolist())
+            self._collector = collector
+        return self._collector
+
+    @datacollector.setter
+    def datacollector(self, collector: mesa.DataCollector) -> None:
+        self._collector = collector
+
+    def metric_history(self) -> np.ndarray:
+        """Every week's metrics so far, one row per week from week 0 (the columns of :data:`sim.metrics.METRICS`)."""
+        if len(self._history) > 1:
+            self._history = [np.vstack(self._history)]
+        return np.atleast_2d(self._history[0])
+
+    def weekly_metrics(self) -> pd.DataFrame:
+        """:meth:`metric_history` as a table with a ``week`` column: what the DataCollector's table holds, faster."""
+        table = pd.DataFrame(self.metric_history(), columns=list(METRICS))
+        table.insert(0, "week", range(len(table)))
+        return table
 
     @property
     def ministries(self) -> mesa.agent.AgentSet:
@@ -190,13 +284,15 @@ class CoordinationModel(mesa.Model):
     def step(self) -> None:
         """Advance one week with the chosen engine, then measure and collect once."""
         week = self.steps - 1
-        self.state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
         if self.engine == "numba":
-            advance_week(self.world, self.state, self.params, week, self._open_in_arena)
+            self._history.append(self.advance(week, 1))
         else:
+            self.state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
             ag.python_week(self, week)
             measure.py_func(self.world, self.state, week)
-        self.datacollector.collect(self)
+            self._history.append(self.state.metrics.copy())
+        if self._collector is not None:
+            self._collector.collect(self)
         if self.horizon_weeks is not None and self.steps >= self.horizon_weeks:
             self.running = False
 
@@ -214,14 +310,30 @@ class CoordinationModel(mesa.Model):
             for _ in range(weeks):
                 self.step()
             return
-        first = self.steps
-        bound = int(self.state.counters[0]) + sum(max_new_assignments(self.world, first + k) for k in range(weeks))
-        self.state = grow(self.state, bound)
+        self.record(self.advance(self.steps, weeks))
+
+    def advance(self, first_week: int, weeks: int) -> np.ndarray:
+        """Weeks ``first_week ..`` in the numba kernel, the state grown for them first; their metrics, a row each.
+
+        Only moves the state: :meth:`record` (or :meth:`step`) books the weeks.  Runs without the GIL.
+        """
+        bound = int(self.state.counters[0]) + sum(max_new_assignments(self.world, first_week + k) for k in range(weeks))
+        state = grow(self.state, bound)
+        if state is not self.state or self._kernel is None:
+            self.state = state
+            self._kernel = entry_point(advance_weeks, self.world, state, self.params, first_week, weeks,
+                                       self._open_in_arena, np.empty((weeks, len(METRICS))))
         history = np.empty((weeks, len(METRICS)))
-        advance_weeks(self.world, self.state, self.params, first, weeks, self._open_in_arena, history)
-        self.steps += weeks
-        for k, name in enumerate(METRICS):
-            self.datacollector.model_vars[name].extend(history[:, k].tolist())
+        self._kernel(self.world, state, self.params, first_week, weeks, self._open_in_arena, history)
+        return history
+
+    def record(self, history: np.ndarray) -> None:
+        """Book weeks :meth:`advance` ran: the step count, the metric history, the DataCollector if built."""
+        self.steps += len(history)
+        self._history.append(history)
+        if self._collector is not None:
+            for k, name in enumerate(METRICS):
+                self._collector.model_vars[name].extend(history[:, k].tolist())
         if self.horizon_weeks is not None and self.steps >= self.horizon_weeks:
             self.running = False
 
@@ -269,6 +381,13 @@ def _seed(what: str, value: Any) -> int | None:
     if value is None:
         return None
     return whole_number(value, what, 0, MAX_SEED, also=", or None" + (", or a numpy Generator" if what == "rng" else ""))
+
+
+def _rng(value: Any) -> Any:
+    """Mesa's ``rng``: a numpy generator (or seed sequence, bit generator) as given, else a checked seed."""
+    if isinstance(value, np.random.Generator | np.random.SeedSequence | np.random.BitGenerator):
+        return value
+    return _seed("rng", value)
 
 
 def _actors(municipalities: str | os.PathLike[str] | pd.DataFrame, n_municipalities: int | None,

@@ -76,6 +76,26 @@ def uniform_nb(key, step, purpose, index):
     return np.float64(h >> _S11) * _TO_UNIT
 
 
+def uniform_array(key: int, step: int, purpose: int, index: np.ndarray) -> np.ndarray:
+    """:func:`uniform` for an array of indices at once (numpy's uint64 arithmetic wraps as the hash needs)."""
+    with np.errstate(over="ignore"):
+        h = np.uint64(key) ^ np.uint64(purpose)
+        h = _mix_array(_mix_array(_mix_array(np.asarray([h])) ^ np.uint64(step)) ^ np.asarray(index, np.uint64))
+    return (h >> _S11).astype(np.float64) * _TO_UNIT
+
+
+def _mix_array(z: np.ndarray) -> np.ndarray:
+    z = z + _G
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
 def key_from_seed(seed: int | Sequence[int]) -> int:
     """A 63-bit key from an integer seed or a sequence of them (entropy words), via numpy's SeedSequence."""
     return int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]) >> 1
+
+
+def world_key(generator: np.random.Generator) -> int:
+    """The key of a run's draws, from the model's Mesa generator (``model.rng``): one draw, then :func:`key_from_seed`."""
+    return key_from_seed(int(generator.integers(0, 2**63 - 1)))

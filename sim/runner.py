@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -19,12 +19,8 @@ from .structures import Measure, OrganisationModel
 def run_one(structure: str | OrganisationModel, measures: Sequence[str] | Mapping[str, Measure] = (), *, weeks: int = 520,
             seed: int = 0,
             engine: str = "numba", municipalities: str | os.PathLike[str] | pd.DataFrame = "norway",
-            mandate_change_week: int | None = None, rer_pot: str = "national",
-            at_end: Callable[[CoordinationModel], None] | None = None, **parameters: float) -> pd.DataFrame:
-    """Simulate ``weeks`` weeks (at least one) and return the metrics, one row per week (week 0 = the start).
-
-    ``at_end`` is called with the model after the last week, to read more of it than the metrics.
-    """
+            mandate_change_week: int | None = None, rer_pot: str = "national", **parameters: float) -> pd.DataFrame:
+    """Simulate ``weeks`` weeks (at least one) and return the metrics, one row per week (week 0 = the start)."""
     weeks = whole_number(weeks, "run_one: weeks", 1, MAX_WEEKS)
     if isinstance(measures, str) or not isinstance(measures, list | tuple | Mapping):
         raise ValueError(f"run_one: measures must be a list of measure names, got {shown(measures)}.")
@@ -32,11 +28,7 @@ def run_one(structure: str | OrganisationModel, measures: Sequence[str] | Mappin
                               municipalities=municipalities, mandate_change_week=mandate_change_week, rer_pot=rer_pot,
                               rng=seed, **parameters)
     model.run_weeks(weeks)
-    if at_end is not None:
-        at_end(model)
-    steps = model.datacollector.get_model_vars_dataframe()
-    steps.insert(0, "week", range(len(steps)))
-    return steps.reset_index(drop=True)
+    return model.weekly_metrics()
 
 
 def parquet_bytes(frame: pd.DataFrame, metadata: dict[str, str] | None = None) -> bytes:

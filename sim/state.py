@@ -123,8 +123,7 @@ def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 
     n_pairs = len(world.pair_i)
     n_mun = len(world.mu_number)
     n_ar = len(world.ar_lead)
-    outreach = np.array([rng.uniform(world.key, 0, rng.OUTREACH_INIT, int(k)) < params.outreach_share
-                         for k in world.mu_number], dtype=bool)
+    outreach = rng.uniform_array(world.key, 0, rng.OUTREACH_INIT, world.mu_number) < params.outreach_share
     return State(
         counters=np.zeros(4, np.int64),
         ring=np.zeros((ring_rows(world.n_ministries), WEEKS_PER_YEAR)), metrics=np.zeros(n_metrics),

@@ -129,15 +129,15 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
     measures = check_measures(measures)
     rules = {r for m in measures.values() for r in m.rules}
     mins, dirs, regs = actors.ministries, actors.directorates, actors.regional_offices
-    codes = list(mins["code"]) + list(dirs["code"]) + list(regs["code"])
+    codes = [*mins["code"].tolist(), *dirs["code"].tolist(), *regs["code"].tolist()]
     index = {c: i for i, c in enumerate(codes)}
     n_min, n_dir, n = len(mins), len(dirs), len(codes)
 
     kind = np.array([MINISTRY] * n_min + [DIRECTORATE] * n_dir
-                    + [STATSFORVALTER if k == "statsforvalter" else KORUS for k in regs["kind"]], dtype=np.int64)
+                    + [STATSFORVALTER if k == "statsforvalter" else KORUS for k in regs["kind"].tolist()], dtype=np.int64)
     owner = np.full(n, -1, dtype=np.int64)
     owner[:n_min] = np.arange(n_min)
-    owner[n_min:n_min + n_dir] = [index[m] for m in dirs["ministry"]]
+    owner[n_min:n_min + n_dir] = [index[m] for m in dirs["ministry"].tolist()]
     relevance = np.concatenate([np.ones(n_min), dirs["relevance"].to_numpy(float), np.zeros(len(regs))])
     capacity = np.concatenate([mins["capacity_py"], dirs["capacity_py"], regs["capacity_py"]]).astype(float)
     capacity *= params.capacity_scale
@@ -204,7 +204,7 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
     mun = actors.municipalities
     population = mun["population"].to_numpy(float)
     ref = params.capacity_reference_population
-    mu_statsforvalter = np.array([index[c] for c in mun["statsforvalter"]], dtype=np.int64)
+    mu_statsforvalter = np.array([index[c] for c in mun["statsforvalter"].tolist()], dtype=np.int64)
     today = todays_arena_names()
     return World(
         key=int(key), n_ministries=n_min, n_state=n, lead_agency=lead_agency, field_arena=field_arena,
@@ -245,7 +245,7 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
         programme_financing="programme_financing" in rules,
         mu_number=mun["number"].to_numpy(np.int64),
         mu_statsforvalter=mu_statsforvalter,
-        mu_korus=np.array([index[c] for c in mun["korus"]], dtype=np.int64),
+        mu_korus=np.array([index[c] for c in mun["korus"].tolist()], dtype=np.int64),
         mu_capacity=np.minimum(1.0, (population / ref) ** params.capacity_elasticity),
         mu_rer_adequacy=np.minimum(1.0, mun["rer_funding_nok"].to_numpy(float) / params.rer_role_cost_nok),
         mu_size_class=mun["size_class"].to_numpy(np.int64),

@@ -34,7 +34,7 @@ from .batch_support import TINY, flip, toml
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="workers are forked: they must inherit what a test monkeypatches")
 
-REAL_RUN = sim.batch.work.run_one
+REAL_RUN = sim.batch.work.simulate
 
 
 def batch(scenario: Path, out: Path, *extra: str) -> int:
@@ -229,15 +229,15 @@ def test_while_a_batch_runs_the_manifest_says_so(tmp_path, monkeypatch):
     assert manifest(tmp_path)["status"] == "finished"
 
 
-def nan_for_model2(structure, measures, **kwargs):
-    steps = REAL_RUN(structure, measures, **kwargs)
-    if structure == "model2":
+def nan_for_model2(spec, scenario, like=None):
+    model, steps = REAL_RUN(spec, scenario, like)
+    if spec.structure == "model2":
         steps.loc[len(steps) // 2, "shared_understanding"] = np.nan
-    return steps
+    return model, steps
 
 
 def test_a_nan_run_is_a_failure_with_its_reason_and_means_stay_finite(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.batch.work, "run_one", nan_for_model2)
+    monkeypatch.setattr(sim.batch.work, "simulate", nan_for_model2)
     runs = run_batch(scenario_from_dict(TINY), out=tmp_path, workers=2)
     failures = pd.read_parquet(tmp_path / "failures.parquet")
     assert len(runs) == 4 and set(runs["structure"]) == {"baseline"}
@@ -245,10 +245,10 @@ def test_a_nan_run_is_a_failure_with_its_reason_and_means_stay_finite(tmp_path, 
     assert np.isfinite(pd.read_csv(tmp_path / "summary.csv")["mean"]).all()
 
 
-def hang_on_replication_1(structure, measures, **kwargs):
-    if structure == "model2" and tuple(measures) == ("outreach",) and kwargs["seed"] == HANG_SEED:
+def hang_on_replication_1(spec, scenario, like=None):
+    if spec.seed == HANG_SEED:
         time.sleep(10**6)
-    return REAL_RUN(structure, measures, **kwargs)
+    return REAL_RUN(spec, scenario, like)
 
 
 HANG_SEED = next(s.seed for s in plan(scenario_from_dict(TINY))
@@ -257,7 +257,7 @@ HANG_SEED = next(s.seed for s in plan(scenario_from_dict(TINY))
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_hanging_run_is_stopped_by_the_time_limit_and_the_batch_goes_on(tmp_path, monkeypatch, workers):
-    monkeypatch.setattr(sim.batch.work, "run_one", hang_on_replication_1)
+    monkeypatch.setattr(sim.batch.work, "simulate", hang_on_replication_1)
     runs = run_batch(scenario_from_dict({**TINY, "run_time_limit": 1.5}), out=tmp_path, workers=workers,
                      task_size=3)
     failures = pd.read_parquet(tmp_path / "failures.parquet")
@@ -266,17 +266,17 @@ def test_a_hanging_run_is_stopped_by_the_time_limit_and_the_batch_goes_on(tmp_pa
 
 
 def test_the_time_limit_on_the_command_line_overrides_the_scenario(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.batch.work, "run_one", hang_on_replication_1)
+    monkeypatch.setattr(sim.batch.work, "simulate", hang_on_replication_1)
     scenario = toml(tmp_path / "s.toml", **TINY)  # the scenario's default limit is an hour
     assert batch(scenario, tmp_path / "out", "--run-time-limit", "1") == 1
     assert "1 runs failed" in capsys.readouterr().err
     assert main(["batch", str(scenario), "--run-time-limit", "0"]) == 2
 
 
-def kill_own_worker(structure, measures, **kwargs):
-    if structure == "model2" and not measures and kwargs["seed"] == KILL_SEED:
+def kill_own_worker(spec, scenario, like=None):
+    if spec.seed == KILL_SEED:
         os.kill(os.getpid(), signal.SIGKILL)  # what the out-of-memory killer does
-    return REAL_RUN(structure, measures, **kwargs)
+    return REAL_RUN(spec, scenario, like)
 
 
 KILL_SEED = next(s.seed for s in plan(scenario_from_dict(TINY))
@@ -284,13 +284,13 @@ KILL_SEED = next(s.seed for s in plan(scenario_from_dict(TINY))
 
 
 def test_a_killed_worker_is_replaced_its_run_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.batch.work, "run_one", kill_own_worker)
+    monkeypatch.setattr(sim.batch.work, "simulate", kill_own_worker)
     runs = run_batch(scenario_from_dict(TINY), out=tmp_path, workers=2, task_size=4)
     failures = pd.read_parquet(tmp_path / "failures.parquet")
     assert len(runs) == 7 and failures["seed"].tolist() == [KILL_SEED]
     assert failures["error"].iloc[0] == ("WorkerDied: the worker process running it was killed by SIGKILL "
                                          "(the out-of-memory killer sends this)")
-    monkeypatch.setattr(sim.batch.work, "run_one", REAL_RUN)
+    monkeypatch.setattr(sim.batch.work, "simulate", REAL_RUN)
     assert len(run_batch(scenario_from_dict(TINY), out=tmp_path, workers=2, resume=True)) == 8
     assert pd.read_parquet(tmp_path / "failures.parquet").empty
 

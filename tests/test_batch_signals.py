@@ -185,12 +185,12 @@ def test_a_full_disk_exits_3_saying_where_and_resumes_once_there_is_room(tmp_pat
 HANGING_BATCH = """
 import sys, time
 import sim.batch.work as work
-real = work.run_one
-def hang(structure, measures, **kwargs):
-    if structure == "model2" and measures:
+real = work.simulate
+def hang(spec, scenario, like=None):
+    if spec.structure == "model2" and spec.measures:
         time.sleep(10**6)  # a run stuck for good, as in an endless loop
-    return real(structure, measures, **kwargs)
-work.run_one = hang  # forked workers inherit it
+    return real(spec, scenario, like)
+work.simulate = hang  # forked workers inherit it
 from sim.cli import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -12,7 +12,6 @@ from sim import CRITERIA, CoordinationModel
 
 from .helpers import STRUCTURES, simulate
 
-
 # two runs of each structure: Mesa 3.5 takes their seeds as `rng` and deprecates `iterations`, which 3.3 needs
 REPEAT = {"rng": [1, 2]} if "rng" in inspect.signature(mesa.batch_run).parameters else {"iterations": 2}
 
@@ -31,4 +30,7 @@ def test_batch_run_returns_the_six_criteria(processes):
 def test_model_and_collected_data_pickle():
     m = simulate("model3", 10, rng=1)
     clone = pickle.loads(pickle.dumps(m))
+    assert clone.datacollector.get_model_vars_dataframe().equals(m.datacollector.get_model_vars_dataframe())
+    clone.run_weeks(5)  # and it goes on as the original does
+    m.run_weeks(5)
     assert clone.datacollector.get_model_vars_dataframe().equals(m.datacollector.get_model_vars_dataframe())

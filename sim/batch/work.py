@@ -7,6 +7,7 @@ on every backend, so a run's result never depends on where it ran.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import CRITERIA, LEVEL_SHARES, METRICS
-from ..runner import run_one
+from ..model import CoordinationModel
 from ..scenario import Scenario
 from ..structural import changed, is_structural, recorded
 from ..structures import OrganisationModel, check_structure
@@ -65,18 +66,50 @@ def failed(spec: RunSpec, error: str, trace: str = "") -> Outcome:
     return Outcome(failures=[{**identity_row(spec), "status": "failed", "error": error, "traceback": trace}])
 
 
+def attempts(task: list[RunSpec], scenario: Scenario) -> Iterator[Outcome]:
+    """Each run of a task, in order; any exception, or a result that is not finite, is a recorded failure.
+
+    Consecutive runs of one set-up (structure, measures, point) differ only in their seed: they
+    replicate the first one's model, which builds the static world once for them all and gives
+    exactly what building each anew gives.
+    """
+    setup, like = None, None
+    for spec in task:
+        if (spec.structure, spec.measures, spec.parameters) != setup:
+            setup, like = (spec.structure, spec.measures, spec.parameters), None
+        try:
+            model, steps = simulate(spec, scenario, like)
+            like = like or model
+            tables = [model.municipality_table()] if scenario.municipality_table else []
+        except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
+            yield failed(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            continue
+        yield _outcome(spec, scenario, steps, tables)
+
+
 def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
-    """Run one spec; any exception, or a result that is not finite, is a recorded failure, never fatal."""
-    try:
+    """One run, as :func:`attempts` gives it."""
+    return next(attempts([spec], scenario))
+
+
+def simulate(spec: RunSpec, scenario: Scenario, like: CoordinationModel | None = None,
+             ) -> tuple[CoordinationModel, pd.DataFrame]:
+    """One run: its model after the scenario's weeks, and its weekly metrics.
+
+    With ``like`` (a model of the same set-up) the run is its :meth:`~sim.model.CoordinationModel.replicate`.
+    """
+    if like is None:
         organisation, params = simulated(spec, scenario)
-        tables: list[pd.DataFrame] = []
-        at_end = (lambda model: tables.append(model.municipality_table())) if scenario.municipality_table else None
-        steps = run_one(organisation, scenario.measure_set(spec.measures), weeks=scenario.weeks, seed=spec.seed,
-                        engine=scenario.engine, municipalities=scenario.municipalities,
-                        mandate_change_week=scenario.mandate_change, rer_pot=scenario.rer_pot, at_end=at_end,
-                        **params)
-    except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
-        return failed(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        model = CoordinationModel(organisation, scenario.measure_set(spec.measures), engine=scenario.engine,
+                                  municipalities=scenario.municipalities, mandate_change_week=scenario.mandate_change,
+                                  rer_pot=scenario.rer_pot, rng=spec.seed, **params)
+    else:
+        model = like.replicate(spec.seed)
+    model.run_weeks(scenario.weeks)
+    return model, model.weekly_metrics()
+
+
+def _outcome(spec: RunSpec, scenario: Scenario, steps: pd.DataFrame, tables: list[pd.DataFrame]) -> Outcome:
     part = steps[list(SERIES)].copy()
     final = steps.iloc[-1]
     row = {m: float(final[m]) for m in METRICS}
@@ -105,6 +138,6 @@ def _not_finite(row: dict[str, float], part: pd.DataFrame) -> str:
 def execute(task: list[RunSpec], scenario: Scenario) -> Outcome:
     """Run a task's specs in order (what a Dask worker runs; local workers report run by run)."""
     outcome = Outcome()
-    for spec in task:
-        outcome.add(attempt(spec, scenario))
+    for done in attempts(task, scenario):
+        outcome.add(done)
     return outcome

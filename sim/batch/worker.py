@@ -19,7 +19,7 @@ import time
 from multiprocessing.connection import Connection
 
 from ..scenario import Scenario
-from .work import attempt
+from .work import attempts
 
 WATCH_INTERVAL = 0.5  # seconds between the watchdog's looks at the parent
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -57,6 +57,6 @@ def serve(conn: Connection, scenario: Scenario, parent: int, inherited: list[int
             return
         if task is None:
             return
-        for spec in task:
-            conn.send(attempt(spec, scenario))
+        for outcome in attempts(task, scenario):
+            conn.send(outcome)
         conn.send(None)

@@ -1,0 +1,105 @@
+"""Replications of one set-up share its world and give exactly what separate models give; agents and the
+DataCollector are built on demand and hold what eager construction held."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import METRICS, CoordinationModel
+from sim.batch.specs import plan
+from sim.batch.work import attempt, attempts
+from sim.replications import run_replications
+from sim.scenario import scenario_from_dict
+
+SEEDS = (0, 5, 2**40 + 3)
+
+
+def separate(structure, seed, weeks, **kwargs) -> CoordinationModel:
+    model = CoordinationModel(structure, rng=seed, **kwargs)
+    model.run_weeks(weeks)
+    return model
+
+
+@pytest.mark.parametrize(("structure", "kwargs"), [
+    ("baseline", {}),
+    ("model3", {"measures": ("outreach", "identical_assignments"), "mandate_change_week": 30}),
+    ("model2", {"n_municipalities": 40, "turnover_rate": 0.5}),
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_replications_equal_separate_models(structure, kwargs, threads):
+    models = run_replications(structure, SEEDS, weeks=90, threads=threads, **kwargs)
+    for seed, model in zip(SEEDS, models, strict=True):
+        alone = separate(structure, seed, 90, **kwargs)
+        pd.testing.assert_frame_equal(model.weekly_metrics(), alone.weekly_metrics(), check_exact=True)
+        assert model.world.key == alone.world.key and model.steps == alone.steps == 90
+        pd.testing.assert_frame_equal(model.assignments(), alone.assignments())
+    assert all(m.world.pair_id is models[0].world.pair_id for m in models)  # the static arrays are shared
+
+
+def test_replications_differ_by_seed_and_refuse_bad_arguments():
+    a, b = run_replications("model1", [1, 2], weeks=60)
+    assert not np.array_equal(a.metric_history(), b.metric_history())
+    with pytest.raises(ValueError, match="seeds is empty"):
+        run_replications("model1", [], weeks=5)
+    with pytest.raises(ValueError, match="do not pass rng"):
+        run_replications("model1", [1], weeks=5, rng=3)
+    with pytest.raises(ValueError, match="threads"):
+        run_replications("model1", [1], weeks=5, threads=0)
+
+
+def test_the_python_engine_replicates_too():
+    (model,) = run_replications("model2", [4], weeks=12, engine="python")
+    fast = separate("model2", 4, 12)
+    pd.testing.assert_frame_equal(model.weekly_metrics(), fast.weekly_metrics(), check_exact=True)
+
+
+def test_a_replicate_continues_like_a_fresh_model_step_by_step():
+    first = separate("model2", 1, 40)
+    twin, fresh = first.replicate(9), CoordinationModel("model2", rng=9)
+    for _ in range(30):
+        twin.step()
+        fresh.step()
+    pd.testing.assert_frame_equal(twin.datacollector.get_model_vars_dataframe(),
+                                  fresh.datacollector.get_model_vars_dataframe(), check_exact=True)
+    assert len(twin.agents) == len(fresh.agents) == 395
+
+
+def test_agents_and_the_datacollector_wait_until_asked_for_and_hold_the_same():
+    model = separate("model3", 7, 50)
+    assert model.__dict__["_state_actors"] is None and model.__dict__["_collector"] is None
+    frame = model.datacollector.get_model_vars_dataframe()  # built now, from the 51 weeks kept as arrays
+    assert list(frame.columns) == list(METRICS) and len(frame) == 51
+    np.testing.assert_array_equal(frame.to_numpy(), model.metric_history())
+    for _ in range(3):
+        model.step()  # collected by the DataCollector from now on
+    assert len(model.datacollector.get_model_vars_dataframe()) == 54
+    assert model.__dict__["_state_actors"] is None
+    assert {t.__name__ for t in model.agent_types} == {"Ministry", "Directorate", "RegionalOffice", "Municipality"}
+    assert len(model.ministries) == 8 and len(model.municipalities) == 357
+    assert all(a.model is model for a in model.agents)
+    assert model.state_actors[0].unique_id == 1  # as eager construction numbered them
+
+
+def test_a_user_datacollector_takes_over_collection():
+    model = CoordinationModel("baseline", rng=3)
+    model.datacollector = mesa.DataCollector(model_reporters={"open": lambda m: int(m.state.counters[0])},
+                                             agent_reporters={"level": "state_level"})
+    for _ in range(5):
+        model.step()
+    assert len(model.datacollector.get_model_vars_dataframe()) == 5
+    assert len(model.datacollector.get_agent_vars_dataframe()) > 0
+
+
+def test_a_task_of_replications_gives_what_each_run_alone_gives():
+    scenario = scenario_from_dict({"name": "r", "structures": ["baseline", "model2"], "weeks": 30, "replications": 3,
+                                   "seed": 4, "municipality_table": True})
+    specs = plan(scenario)
+    together = list(attempts(specs, scenario))
+    for spec, outcome in zip(specs, together, strict=True):
+        alone = attempt(spec, scenario)
+        assert outcome.rows == alone.rows
+        pd.testing.assert_frame_equal(outcome.series[0], alone.series[0], check_exact=True)
+        pd.testing.assert_frame_equal(outcome.municipalities[0], alone.municipalities[0], check_exact=True)
