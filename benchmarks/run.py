@@ -1,24 +1,28 @@
 """Speed and memory of the simulation, measured in one run: a table and a JSON line.
 
-    python benchmarks/run.py            # everything (about 10 minutes on 2 cores)
-    python benchmarks/run.py --quick    # smaller sizes, same measurements (about 2 minutes)
+    python benchmarks/run.py            # everything (about 25 minutes on 2 cores)
+    python benchmarks/run.py --quick    # smaller sizes, same measurements (about 5 minutes)
 
 0. profile       where a 520-week run's time goes: construction, then each submodel kernel (timed inside numba)
-1. engine ratio  numba vs pure-Python engine, 520 weeks, same seed, outputs checked equal
-2. start-up      first model run in a fresh process, with an empty and with a warm numba cache
-3. scaling       time per week against municipalities and against weeks; fitted exponents
-4. throughput    runs per second of compare_models.toml with 1 and 2 workers; parallel efficiency
-5. memory        peak memory of batches of increasing size (results streamed to disk)
+1. engine ratio  numba vs pure-Python engine, whole 520-week runs with construction, same seed, outputs checked equal
+2. step path     520 calls of ``m.step()`` against one ``run_weeks(520)``; replications on 1 and 2 threads
+3. start-up      first model run in a fresh process, with an empty and with a warm numba cache
+4. scaling       time per week against municipalities and against weeks; fitted exponents
+5. throughput    runs per second of compare_models.toml with 1 and 2 workers, for this tree and for ``--against``
+                 (an earlier commit, checked out into a temporary folder and measured by the same script)
+6. memory        peak memory of batches of increasing size (results streamed to disk); largest over smallest
 
-Targets (issue: Performance): ratio >= 100, warm start < 2 s, exponents <= 1.1,
-400-run comparison < 60 s on 2 cores with efficiency >= 85 %, memory flat in runs.
-Timings are never asserted in tests; this script is where they live.
+Targets (issue "Search-scale speed"): engine ratio >= 300 (the smallest of the four models), step path
+<= 1.2x run_weeks, first run with an empty cache <= 15 s, 2-worker throughput >= 3x the ``--against``
+commit's, peak memory at 100,000 runs within 10 % of 10,000 runs.  Timings are never asserted in tests;
+this script is where they live.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import os
 import platform
 import statistics
@@ -37,10 +41,10 @@ sys.path.insert(0, str(ROOT))
 from submodels import profile  # noqa: E402  (benchmarks/, on sys.path as this script's folder)
 
 from sim import CoordinationModel  # noqa: E402
-from sim.batch import run_batch  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.replications import run_replications  # noqa: E402
 
 STRUCTURES = ("baseline", "model1", "model2", "model3")
+BEFORE = "f765df9"  # the last commit before the speed work of issue 14: the figures its targets are stated against
 
 
 def timed(fn, repeat: int) -> float:
@@ -73,6 +77,31 @@ def engine_ratio(repeat: int, python_repeat: int) -> list[dict]:
     return rows
 
 
+def step_path(repeat: int) -> dict:
+    """520 ``step()`` calls against one ``run_weeks(520)`` (construction not timed), and replications in threads."""
+    def stepped() -> float:
+        model = CoordinationModel("model2", rng=42)
+        start = time.perf_counter()
+        for _ in range(520):
+            model.step()
+        return time.perf_counter() - start
+
+    def bulk() -> float:
+        model = CoordinationModel("model2", rng=42)
+        start = time.perf_counter()
+        model.run_weeks(520)
+        return time.perf_counter() - start
+
+    stepped(), bulk()
+    steps = statistics.median(stepped() for _ in range(repeat))
+    weeks = statistics.median(bulk() for _ in range(repeat))
+    seeds = range(4 * repeat)
+    threads = {n: timed(lambda n=n: run_replications("model2", seeds, weeks=520, threads=n), 3) / len(seeds)
+               for n in (1, 2)}
+    return {"step_s": steps, "run_weeks_s": weeks, "ratio": steps / weeks, "replication_s_1_thread": threads[1],
+            "replication_s_2_threads": threads[2], "thread_speed_up": threads[1] / threads[2]}
+
+
 _FIRST_RUN = ("import time; t = time.perf_counter(); from sim import CoordinationModel; "
               "CoordinationModel('model2', rng=1).run_weeks(520); print(time.perf_counter() - t)")
 
@@ -102,18 +131,46 @@ def scaling(municipalities: list[int], weeks: list[int], repeat: int) -> dict:
             "weeks": weeks, "s_per_run": per_weeks, "exponent_weeks": exponent(weeks, per_weeks)}
 
 
-def throughput(replications: int) -> dict:
-    scenario = load_scenario(ROOT / "scenarios" / "compare_models.toml")
-    scenario = scenario.model_copy(update={"replications": replications})
-    result = {"runs": 4 * replications}
-    for workers in (1, 2):
-        with tempfile.TemporaryDirectory() as out:
-            start = time.perf_counter()
-            run_batch(scenario, out=out, workers=workers, quiet=True)
-            wall = time.perf_counter() - start
-        result[f"wall_s_{workers}"] = wall
-        result[f"runs_per_s_{workers}"] = result["runs"] / wall
-    result["efficiency"] = result["runs_per_s_2"] / (2 * result["runs_per_s_1"])
+_THROUGHPUT = """
+import json, sys, tempfile, time
+from pathlib import Path
+from sim.batch import run_batch
+from sim.scenario import load_scenario
+scenario = load_scenario(Path("scenarios") / "compare_models.toml")
+with tempfile.TemporaryDirectory() as out:  # compile or load the kernels before timing
+    run_batch(scenario.model_copy(update={"replications": 1, "weeks": 2}), out=out, workers=1, quiet=True)
+scenario = scenario.model_copy(update={"replications": int(sys.argv[1])})
+result = {"runs": 4 * int(sys.argv[1])}
+for workers in (1, 2):
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        run_batch(scenario, out=out, workers=workers, quiet=True)
+        result[f"wall_s_{workers}"] = time.perf_counter() - start
+    result[f"runs_per_s_{workers}"] = result["runs"] / result[f"wall_s_{workers}"]
+result["efficiency"] = result["runs_per_s_2"] / (2 * result["runs_per_s_1"])
+print(json.dumps(result))
+"""
+
+
+def throughput_in(tree: Path, replications: int) -> dict:
+    """The compare batch's runs per second with 1 and 2 workers, for the code in ``tree`` (same interpreter)."""
+    done = subprocess.run([sys.executable, "-c", _THROUGHPUT, str(replications)], cwd=tree, capture_output=True,
+                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(tree)})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def throughput(replications: int, against: str | None) -> dict:
+    """This tree's throughput, and the ``against`` commit's measured the same way in the same run."""
+    result = {"now": throughput_in(ROOT, replications)}
+    if against:
+        folder = Path(tempfile.mkdtemp(prefix="sim-before-"))
+        try:
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", against], capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+            result["before"] = {"commit": against, **throughput_in(folder, replications)}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        result["speed_up_2_workers"] = result["now"]["runs_per_s_2"] / result["before"]["runs_per_s_2"]
     return result
 
 
@@ -131,20 +188,24 @@ print(json.dumps({"parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 """
 
 
-def memory(sizes: list[int], weeks: int) -> list[dict]:
+def memory(sizes: list[int], weeks: int) -> dict:
+    """Peak parent and worker memory per batch size, and the largest size's over the smallest's."""
     rows = []
     for runs in sizes:
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-c", _BATCH_MEMORY, str(runs), str(weeks)], capture_output=True,
                               text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         rows.append({"runs": runs, "weeks": weeks, **json.loads(done.stdout), "wall_s": time.perf_counter() - start})
-    return rows
+    return {"batches": rows, "parent_growth": rows[-1]["parent_mib"] / rows[0]["parent_mib"],
+            "worker_growth": rows[-1]["worker_mib"] / rows[0]["worker_mib"]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a fast look")
-    parser.add_argument("--skip-start-up", action="store_true", help="skip the cold-cache compile (~30 s)")
+    parser.add_argument("--skip-start-up", action="store_true", help="skip the cold-cache compile (~45 s)")
+    parser.add_argument("--against", default=BEFORE, metavar="REV",
+                        help=f"commit whose throughput the target is stated against (default {BEFORE}); '' for none")
     args = parser.parse_args()
     quick = args.quick
     report: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
@@ -155,32 +216,46 @@ def main() -> None:
     total = sum(report["profile"].values())
     for name, seconds in sorted(report["profile"].items(), key=lambda kv: -kv[1]):
         print(f"   {name:<66} {seconds * 1e3:7.2f} ms  {seconds / total:5.1%}")
-    print("1. engine ratio (520 weeks, seed 42, outputs checked equal)")
+    print("1. engine ratio (whole 520-week runs with construction, seed 42, outputs checked equal)")
     report["engine_ratio"] = engine_ratio(repeat=5 if quick else 10, python_repeat=1 if quick else 3)
     for row in report["engine_ratio"]:
         print(f"   {row['structure']:<9} numba {row['numba_s'] * 1e3:7.1f} ms   python {row['python_s']:6.2f} s"
               f"   ratio {row['ratio']:6.0f}x")
+    print(f"   smallest ratio {min(r['ratio'] for r in report['engine_ratio']):.0f}x (target >= 300x)")
+    print("2. step path (model2, 520 weeks, construction not timed) and replications in threads")
+    report["step_path"] = sp = step_path(repeat=5 if quick else 11)
+    print(f"   520 x step() {sp['step_s'] * 1e3:.1f} ms, run_weeks(520) {sp['run_weeks_s'] * 1e3:.1f} ms: "
+          f"{sp['ratio']:.2f}x (target <= 1.2x)")
+    print(f"   run_replications: {sp['replication_s_1_thread'] * 1e3:.1f} ms per run on 1 thread, "
+          f"{sp['replication_s_2_threads'] * 1e3:.1f} ms on 2 ({sp['thread_speed_up']:.2f}x)")
     if not args.skip_start_up:
-        print("2. start-up (fresh process: import + model + 520 weeks)")
+        print("3. start-up (fresh process: import + model + 520 weeks)")
         report["start_up"] = start_up()
-        print(f"   empty cache {report['start_up']['cold_s']:.1f} s   warm cache {report['start_up']['warm_s']:.2f} s")
-    print("3. scaling")
+        print(f"   empty cache {report['start_up']['cold_s']:.1f} s (target <= 15 s)   "
+              f"warm cache {report['start_up']['warm_s']:.2f} s")
+    print("4. scaling")
     mun = [357, 3570] if quick else [357, 3570, 35700]
     report["scaling"] = scaling(mun, [130, 260, 520] if quick else [130, 260, 520, 1040], repeat=3)
     sc = report["scaling"]
     for n, t in zip(sc["municipalities"], sc["s_per_week"], strict=True):
         print(f"   {n:>6} municipalities  {t * 1e6:8.1f} us/week")
     print(f"   exponent in municipalities {sc['exponent_municipalities']:.2f}, in weeks {sc['exponent_weeks']:.2f}")
-    print("4. throughput of compare_models.toml")
-    report["throughput"] = throughput(25 if quick else 100)
-    tp = report["throughput"]
-    print(f"   {tp['runs']} runs: 1 worker {tp['wall_s_1']:.1f} s ({tp['runs_per_s_1']:.1f} runs/s), "
-          f"2 workers {tp['wall_s_2']:.1f} s ({tp['runs_per_s_2']:.1f} runs/s), efficiency {tp['efficiency']:.0%}")
-    print("5. peak memory of streamed batches (2 workers)")
-    report["memory"] = memory([100, 1000] if quick else [1000, 10000], weeks=52 if quick else 520)
-    for row in report["memory"]:
+    print("5. throughput of compare_models.toml (520-week runs)")
+    report["throughput"] = tp = throughput(25 if quick else 100, args.against or None)
+    for label, row in (("this tree", tp["now"]), (f"{args.against}", tp.get("before"))):
+        if row:
+            print(f"   {label:<10} {row['runs']} runs: 1 worker {row['wall_s_1']:.1f} s ({row['runs_per_s_1']:.1f} runs/s), "
+                  f"2 workers {row['wall_s_2']:.1f} s ({row['runs_per_s_2']:.1f} runs/s), "
+                  f"efficiency {row['efficiency']:.0%}")
+    if "speed_up_2_workers" in tp:
+        print(f"   2 workers: {tp['speed_up_2_workers']:.2f}x the runs per second of {args.against} (target >= 3x)")
+    print("6. peak memory of streamed batches (2 workers)")
+    report["memory"] = mem = memory([1000, 10000] if quick else [10000, 100000], weeks=52)
+    for row in mem["batches"]:
         print(f"   {row['runs']:>6} runs x {row['weeks']} weeks: parent {row['parent_mib']:.0f} MiB, "
               f"largest worker {row['worker_mib']:.0f} MiB, {row['wall_s']:.0f} s")
+    print(f"   largest batch over smallest: parent {mem['parent_growth']:.3f}x, worker {mem['worker_growth']:.3f}x "
+          "(target within 1.10x)")
     print(json.dumps(report))
 
 

@@ -98,4 +98,4 @@ def profile(structure: str, weeks: int = 520, repeat: int = 5, seed: int = 42) -
         if not np.array_equal(history, expected):
             raise AssertionError(f"{structure}: the profiled week differs from sim.core.advance_week")
     spent = {name: float(t) / CLOCKS_PER_SECOND / repeat for name, t in zip(SUBMODELS, ticks, strict=True)}
-    return {"construction (Python: world, state, Mesa agents, DataCollector)": built / repeat, **spent}
+    return {"construction (Python: world and state; Mesa agents and DataCollector on demand)": built / repeat, **spent}
