@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys

@@ -11,6 +11,7 @@ parent, which alone knows what is saved, stops its workers itself.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -40,6 +41,19 @@ def _watch(parent: int) -> None:
     os._exit(1)
 
 
+def release_freed_memory() -> None:
+    """Hand the C heap's freed pages back to the system (glibc only), so a worker's memory stays flat.
+
+    Each run allocates and frees some megabytes of arrays; glibc keeps freed heap pages, and over
+    tens of thousands of runs fragmentation grew a worker from 275 to 386 MiB (100,000-run batch).
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC = ctypes.CDLL(None) if sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "malloc_trim") else None
+
+
 def serve(conn: Connection, scenario: Scenario, parent: int, inherited: list[int]) -> None:
     """Worker main loop: a task (list of specs) in, an :class:`Outcome` per run out, then ``None``; ``None`` ends it."""
     for signum in (signal.SIGINT, signal.SIGTERM):  # also replaces the batch handlers a forked worker inherited
@@ -50,6 +64,7 @@ def serve(conn: Connection, scenario: Scenario, parent: int, inherited: list[int
         except OSError:
             pass
     die_with_parent(parent)
+    gc.freeze()  # what the parent made stays out of the collector's sweeps, so a forked worker does not copy it
     while True:
         try:
             task = conn.recv()
@@ -60,3 +75,4 @@ def serve(conn: Connection, scenario: Scenario, parent: int, inherited: list[int
         for outcome in attempts(task, scenario):
             conn.send(outcome)
         conn.send(None)
+        release_freed_memory()
