@@ -136,7 +136,7 @@ class CoordinationModel(mesa.Model):
         self.world = world
         self.state = initial_state(world, self.params, len(METRICS))
         self._open_in_arena = np.zeros(len(world.ar_lead), np.int64)
-        self._kernel: Callable[..., None] | None = None  # advance_weeks for this model's types (see advance)
+        self._kernel: Callable[..., None] | None = None  # advance_weeks for this model's types (see _advance)
         self._state_actors: list[ag.StateActor] | None = None
         self._municipality_agents: list[ag.Municipality] | None = None
         self._collector: mesa.DataCollector | None = None
@@ -146,7 +146,7 @@ class CoordinationModel(mesa.Model):
             self._create_agents()
 
     def __getstate__(self) -> dict[str, Any]:
-        """What pickles: all but the compiled kernel's entry point, which :meth:`advance` finds again."""
+        """What pickles: all but the compiled kernel's entry point, which :meth:`_advance` finds again."""
         return {**self.__dict__, "_kernel": None}
 
     def replicate(self, rng: Any) -> CoordinationModel:
@@ -221,9 +221,7 @@ class CoordinationModel(mesa.Model):
         if self._collector is None:
             collector = MetricCollector(
                 model_reporters={name: partial(read_metric, index=k) for k, name in enumerate(METRICS)})
-            rows = self.metric_history()
-            for k, name in enumerate(METRICS):
-                collector.model_vars[name].extend(rows[:, k].tolist())
+            _collect_rows(collector, self.metric_history())
             self._collector = collector
         return self._collector
 
@@ -285,7 +283,7 @@ class CoordinationModel(mesa.Model):
         """Advance one week with the chosen engine, then measure and collect once."""
         week = self.steps - 1
         if self.engine == "numba":
-            self._history.append(self.advance(week, 1))
+            self._history.append(self._advance(week, 1))
         else:
             self.state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
             ag.python_week(self, week)
@@ -310,30 +308,29 @@ class CoordinationModel(mesa.Model):
             for _ in range(weeks):
                 self.step()
             return
-        self.record(self.advance(self.steps, weeks))
+        self._record(self._advance(self.steps, weeks))
 
-    def advance(self, first_week: int, weeks: int) -> np.ndarray:
+    def _advance(self, first_week: int, weeks: int) -> np.ndarray:
         """Weeks ``first_week ..`` in the numba kernel, the state grown for them first; their metrics, a row each.
 
-        Only moves the state: :meth:`record` (or :meth:`step`) books the weeks.  Runs without the GIL.
+        Only moves the state: :meth:`_record` (or :meth:`step`) books the weeks.  Runs without the GIL.
         """
         bound = int(self.state.counters[0]) + sum(max_new_assignments(self.world, first_week + k) for k in range(weeks))
         state = grow(self.state, bound)
+        history = np.empty((weeks, len(METRICS)))
+        args = (self.world, state, self.params, first_week, weeks, self._open_in_arena, history)
         if state is not self.state or self._kernel is None:
             self.state = state
-            self._kernel = entry_point(advance_weeks, self.world, state, self.params, first_week, weeks,
-                                       self._open_in_arena, np.empty((weeks, len(METRICS))))
-        history = np.empty((weeks, len(METRICS)))
-        self._kernel(self.world, state, self.params, first_week, weeks, self._open_in_arena, history)
+            self._kernel = entry_point(advance_weeks, *args)
+        self._kernel(*args)
         return history
 
-    def record(self, history: np.ndarray) -> None:
-        """Book weeks :meth:`advance` ran: the step count, the metric history, the DataCollector if built."""
+    def _record(self, history: np.ndarray) -> None:
+        """Book weeks :meth:`_advance` ran: the step count, the metric history, the DataCollector if built."""
         self.steps += len(history)
         self._history.append(history)
         if self._collector is not None:
-            for k, name in enumerate(METRICS):
-                self._collector.model_vars[name].extend(history[:, k].tolist())
+            _collect_rows(self._collector, history)
         if self.horizon_weeks is not None and self.steps >= self.horizon_weeks:
             self.running = False
 
@@ -381,6 +378,12 @@ def _seed(what: str, value: Any) -> int | None:
     if value is None:
         return None
     return whole_number(value, what, 0, MAX_SEED, also=", or None" + (", or a numpy Generator" if what == "rng" else ""))
+
+
+def _collect_rows(collector: mesa.DataCollector, rows: np.ndarray) -> None:
+    """Append weeks of metrics (rows of :data:`METRICS`) to a DataCollector, as collecting each week would."""
+    for k, name in enumerate(METRICS):
+        collector.model_vars[name].extend(rows[:, k].tolist())
 
 
 def _rng(value: Any) -> Any:

@@ -47,11 +47,11 @@ def release_freed_memory() -> None:
     Each run allocates and frees some megabytes of arrays; glibc keeps freed heap pages, and over
     tens of thousands of runs fragmentation grew a worker from 275 to 386 MiB (100,000-run batch).
     """
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
-_LIBC = ctypes.CDLL(None) if sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "malloc_trim") else None
+_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform.startswith("linux") else None
 
 
 def serve(conn: Connection, scenario: Scenario, parent: int, inherited: list[int]) -> None:
