@@ -21,7 +21,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import wait
@@ -97,20 +97,37 @@ class _Worker:
         self.conn.close()
 
 
-def local(tasks: list[list[RunSpec]], scenario: Scenario, workers: int, limit: float,
+class _Queue:
+    """Tasks still to give: the rest of interrupted tasks first, then the caller's, drawn only when a worker is free."""
+
+    def __init__(self, tasks: Iterable[list[RunSpec]]) -> None:
+        self.returned: deque[list[RunSpec]] = deque()
+        self.coming = iter(tasks)
+
+    def take(self) -> list[RunSpec] | None:
+        return self.returned.popleft() if self.returned else next(self.coming, None)
+
+    def put_back(self, task: list[RunSpec]) -> None:
+        self.returned.appendleft(task)
+
+
+def local(tasks: Iterable[list[RunSpec]], scenario: Scenario, workers: int, limit: float,
           shutdown: Shutdown) -> Iterator[Outcome]:
-    """Run tasks on ``workers`` supervised processes, one task each at a time, each run within ``limit`` seconds."""
-    queue = deque(tasks)
+    """Run tasks on ``workers`` supervised processes, one task each at a time, each run within ``limit`` seconds.
+
+    ``tasks`` may be a generator; it is drawn from as workers become free.
+    """
+    queue = _Queue(tasks)
     pool: list[_Worker] = []
     try:
-        for _ in range(min(workers, len(queue))):
+        for _ in range(workers):
             pool.append(_Worker(scenario, pool))
         while shutdown.requested is None:
             for k, worker in enumerate(pool):
-                if worker.job is None and queue:
+                if worker.job is None and (task := queue.take()) is not None:
                     if not worker.process.is_alive():  # died between tasks: no run of it was lost
                         pool[k] = worker = _respawn(worker, pool, scenario)
-                    worker.give(queue.popleft())
+                    worker.give(task)
             busy = [w for w in pool if w.job is not None]
             if not busy:
                 return
@@ -153,7 +170,7 @@ def _respawn(worker: _Worker, pool: list[_Worker], scenario: Scenario) -> _Worke
     return _Worker(scenario, [w for w in pool if w is not worker])
 
 
-def _recover(worker: _Worker, pool: list[_Worker], scenario: Scenario, queue: deque, why: str) -> Outcome:
+def _recover(worker: _Worker, pool: list[_Worker], scenario: Scenario, queue: _Queue, why: str) -> Outcome:
     """End a worker mid-task: record its current run as failed with ``why``, requeue the rest, start a successor."""
     job = worker.job
     assert job is not None
@@ -161,7 +178,7 @@ def _recover(worker: _Worker, pool: list[_Worker], scenario: Scenario, queue: de
     outcome.add(failed(job.current, why))
     rest = job.task[len(outcome):]
     if rest:
-        queue.appendleft(rest)
+        queue.put_back(rest)
     pool[pool.index(worker)] = _respawn(worker, pool, scenario)
     return outcome
 
@@ -174,7 +191,7 @@ def _exit_reason(code: int | None) -> str:
     return f"exited with status {code}"
 
 
-def on_dask(tasks: list[list[RunSpec]], scenario: Scenario, client: Any, limit: float, shutdown: Shutdown,
+def on_dask(tasks: Iterable[list[RunSpec]], scenario: Scenario, client: Any, limit: float, shutdown: Shutdown,
             into: tuple[str, dict[str, Any]] | None = None) -> Iterator[Outcome | Written]:
     """Run tasks on a dask.distributed cluster, one per worker in flight, releasing each result.
 

@@ -13,6 +13,7 @@ import hashlib
 import os
 import socket
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from .errors import BatchConflict
 from .fingerprint import PLAN_FIELDS, differences, digest, fingerprint
 from .lock import FolderLock
 from .manifest import FINAL_FIELDS, now, read_manifest, versions, write_manifest
-from .specs import RunSpec
+from .specs import PlanIndex, RunSpec
 from .store import ChunkStore, Written, embedded_fingerprint, write_chunk
 from .tables import write_tables
 from .work import Outcome
@@ -162,13 +163,18 @@ class ResultFolder:
         return pd.concat(frames, ignore_index=True).drop_duplicates("run_id") if frames else pd.DataFrame()
 
     # --- ending ---
-    def finish(self, scenario: Scenario, specs: list[RunSpec], stops: dict[tuple, str]) -> pd.DataFrame:
-        """Rebuild the tables for ``specs`` from the chunks, then mark the manifest finished with their checksums."""
-        runs, failures, record = write_tables(self.root, self.store, sorted(self.store.chunks), scenario, specs,
+    def finish(self, scenario: Scenario, specs: Iterable[RunSpec], stops: dict[tuple, str]) -> pd.DataFrame:
+        """Rebuild the tables for the planned runs ``specs`` from the chunks, then mark the manifest finished.
+
+        The manifest records the tables' checksums; every run's seed is in ``runs.parquet`` or
+        ``failures.parquet``, so the manifest stays small however many runs there are.
+        """
+        planned = PlanIndex.of(specs)
+        runs, failures, record = write_tables(self.root, self.store, sorted(self.store.chunks), scenario, planned,
                                               self.manifest)
         self.manifest.update(
-            status="finished", finished=now(), runs_planned=len(specs), runs_finished=len(runs),
-            runs_failed=len(failures), seeds={s.run_id: s.seed for s in specs},
+            status="finished", finished=now(), runs_planned=len(planned), runs_finished=len(runs),
+            runs_failed=len(failures),
             adaptive_stops={"|".join([k[0], ",".join(k[1]), str(k[2])]): v for k, v in stops.items()}, tables=record)
         self.invocation.update(ended=now(), status="finished")
         write_manifest(self.root, self.manifest)

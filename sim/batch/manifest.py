@@ -21,7 +21,8 @@ from .. import __version__
 from ..runner import write_atomic
 
 DEPENDENCIES = ("mesa", "numba", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "SALib", "dask", "distributed")
-FINAL_FIELDS = ("finished", "runs_finished", "runs_failed", "seeds", "adaptive_stops")  # true only once finished
+# true only once finished ("seeds": every run's seed, in manifests written before 0.2; now in the tables only)
+FINAL_FIELDS = ("finished", "runs_finished", "runs_failed", "seeds", "adaptive_stops")
 
 
 def now() -> str:

@@ -9,6 +9,7 @@ error stops it with everything committed so far intact and the manifest saying w
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
 import signal
@@ -27,7 +28,7 @@ from .errors import EnvironmentFault, Interrupted, is_environment_fault
 from .executors import dask_workers, local, on_dask, workers_see
 from .folder import ResultFolder
 from .shutdown import Shutdown
-from .specs import RunSpec, groups, plan
+from .specs import PlanIndex, RunSpec, groups, planned_runs
 from .store import Written
 from .tables import current_points
 from .work import Outcome
@@ -73,18 +74,18 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
     if run_time_limit is not None and not (is_number(run_time_limit) and 0 < run_time_limit < math.inf):
         raise ValueError(f"run_batch: run_time_limit must be a number of seconds > 0, or None, got {shown(run_time_limit)}.")
     limit = run_time_limit or scenario.run_time_limit
-    specs = plan(scenario)
     folder = ResultFolder(Path(out) if out is not None else scenario.output_dir)
     backend = "dask" if client is not None else ("processes" if workers > 1 else "serial")
     folder.open(scenario, resume=resume, rerun_stale=rerun_stale, backend=backend,
                 workers=dask_workers(client) if client is not None else workers, scenario_text=scenario_text)
-    with stopping(folder, lambda: (_saved(folder, specs), len(specs))) as shutdown:
-        specs, stops = _rounds(scenario, folder, workers, client, quiet, task_size, limit, shutdown)
+    replications: dict[tuple, int] = {}  # per group, where the adaptive rule asked for more than its minimum
+    with stopping(folder, lambda: _saved(folder, planned_runs(scenario, replications))) as shutdown:
+        stops = _rounds(scenario, replications, folder, workers, client, quiet, task_size, limit, shutdown)
         if shutdown.requested is None:
-            runs = folder.finish(scenario, specs, stops)
+            runs = folder.finish(scenario, planned_runs(scenario, replications), stops)
             if shutdown.requested is None:  # a signal that came while finishing is still answered
                 return runs
-        raise Interrupted(shutdown.requested, folder.root, _saved(folder, specs), len(specs))
+        raise Interrupted(shutdown.requested, folder.root, *_saved(folder, planned_runs(scenario, replications)))
 
 
 @contextlib.contextmanager
@@ -124,31 +125,47 @@ def usable_workers(requested: int | None) -> int:
     return min(whole_number(requested, "run_batch: workers", 1, also=", or None"), cores())
 
 
-def _saved(folder: ResultFolder, specs: list[RunSpec]) -> int:
-    return sum(s.run_id in folder.finished for s in specs)
+def _saved(folder: ResultFolder, specs: Iterable[RunSpec]) -> tuple[int, int]:
+    """How many of the planned runs are saved, and how many are planned."""
+    saved = planned = 0
+    for spec in specs:
+        saved += spec.run_id in folder.finished
+        planned += 1
+    return saved, planned
 
 
-def _rounds(scenario: Scenario, folder: ResultFolder, workers: int, client: Any, quiet: bool, task_size: int | None,
-            limit: float, shutdown: Shutdown) -> tuple[list[RunSpec], dict[tuple, str]]:
-    """Run what is missing, round after round while the adaptive rule adds replications; return the plan."""
-    replications: dict[tuple, int] = {}
+def _rounds(scenario: Scenario, replications: dict[tuple, int], folder: ResultFolder, workers: int, client: Any,
+            quiet: bool, task_size: int | None, limit: float, shutdown: Shutdown) -> dict[tuple, str]:
+    """Run what is missing, round after round while the adaptive rule adds replications (into ``replications``).
+
+    Returns why each group stopped.  The plan is drawn lazily, never held: once to count what
+    is missing, once to hand it out.
+    """
     stops: dict[tuple, str] = {}
     adaptive = scenario.replications if isinstance(scenario.replications, AdaptiveReplications) else None
     while True:
-        specs = plan(scenario, replications)
-        todo = [s for s in specs if s.run_id not in folder.finished]
-        if todo:
-            run_specs(todo, scenario, folder, workers, client, quiet, len(specs), task_size, limit, shutdown)
+        saved, planned = _saved(folder, planned_runs(scenario, replications))
+        if saved < planned:
+            todo = (s for s in planned_runs(scenario, replications) if s.run_id not in folder.finished)
+            run_specs(todo, scenario, folder, workers, client, quiet, planned, task_size, limit, shutdown,
+                      missing=planned - saved)
         if shutdown.requested is not None or adaptive is None or not _adapt(scenario, adaptive, folder.runs(),
                                                                             replications, stops):
-            return specs, stops
+            return stops
 
 
-def run_specs(todo: list[RunSpec], scenario: Scenario, folder: ResultFolder, workers: int, client: Any, quiet: bool,
-             total: int, task_size: int | None, limit: float, shutdown: Shutdown) -> None:
+def run_specs(todo: Iterable[RunSpec], scenario: Scenario, folder: ResultFolder, workers: int, client: Any,
+              quiet: bool, total: int, task_size: int | None, limit: float, shutdown: Shutdown, *,
+              missing: int | None = None) -> None:
+    """Run ``todo`` (``missing`` runs; default ``len(todo)``) in tasks, committing each outcome as it comes.
+
+    ``todo`` may be a generator: tasks are cut from it as workers take them, so the parent never
+    holds the whole plan.  ``total`` is the plan's size, for the progress bar.
+    """
+    missing = len(todo) if missing is None else missing  # type: ignore[arg-type]
     parallel = workers if client is None else dask_workers(client)
-    size = task_size or max(1, min(TASK_SIZE, len(todo) // (4 * parallel)))
-    tasks = [todo[k:k + size] for k in range(0, len(todo), size)]
+    size = task_size or max(1, min(TASK_SIZE, missing // (4 * parallel)))
+    tasks = _tasks(iter(todo), size)
     if client is not None:
         directory, fingerprint = folder.destination()
         shared = workers_see(client, directory)
@@ -156,11 +173,17 @@ def run_specs(todo: list[RunSpec], scenario: Scenario, folder: ResultFolder, wor
         outcomes: Iterable[Outcome | Written] = on_dask(tasks, scenario, client, limit, shutdown,
                                                         (directory, fingerprint) if shared else None)
     else:  # never more processes than tasks
-        outcomes = local(tasks, scenario, min(workers, len(tasks)), limit, shutdown)
-    with tqdm(total=total, initial=total - len(todo), unit="run", disable=quiet, desc=scenario.name) as bar:
+        outcomes = local(tasks, scenario, min(workers, -(-missing // size)), limit, shutdown)
+    with tqdm(total=total, initial=total - missing, unit="run", disable=quiet, desc=scenario.name) as bar:
         for outcome in outcomes:
             folder.commit(outcome)
             bar.update(len(outcome))
+
+
+def _tasks(specs: Iterator[RunSpec], size: int) -> Iterator[list[RunSpec]]:
+    """``specs`` cut into tasks of ``size`` runs, as they are asked for."""
+    while task := list(itertools.islice(specs, size)):
+        yield task
 
 
 def _adapt(scenario: Scenario, rule: AdaptiveReplications, runs: pd.DataFrame, replications: dict[tuple, int],
@@ -168,7 +191,7 @@ def _adapt(scenario: Scenario, rule: AdaptiveReplications, runs: pd.DataFrame, r
     """Add replications where any criterion's CI is still too wide; record why each group stopped."""
     more = False
     if not runs.empty:
-        runs = runs.assign(point=current_points(runs, plan(scenario, replications)))
+        runs = runs.assign(point=current_points(runs, PlanIndex.of(planned_runs(scenario, replications))))
     for structure, measures, point, _ in groups(scenario):
         key = (structure, measures, point)
         if key in stops:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..designs import design_points
 from ..rng import key_from_seed
 from ..scenario import Scenario
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunSpec:
     """One run of a batch, fully determined by its identity."""
 
@@ -33,11 +36,17 @@ def run_spec(scenario: Scenario, structure: str, measures: tuple[str, ...], poin
              replication: int) -> RunSpec:
     """A run's spec: id and seed from a stable hash of its identity and the base seed."""
     varied = tuple(sorted(parameters.items()))
-    identity = json.dumps([structure, list(measures), [[k, repr(v)] for k, v in varied], replication])
-    digest = hashlib.sha256(identity.encode()).digest()
+    digest = hashlib.sha256(_identity(structure, measures, varied, replication).encode()).digest()
     words = [int.from_bytes(digest[k:k + 4], "little") for k in range(0, 16, 4)]
     return RunSpec(digest.hex()[:16], structure, measures, point, varied, replication,
                    key_from_seed([scenario.seed, *words]))
+
+
+def _identity(structure: str, measures: tuple[str, ...], varied: tuple[tuple[str, float], ...],
+              replication: int | None) -> str:
+    """What a run's id hashes (``replication`` None: the set-up its replications share)."""
+    return json.dumps([structure, list(measures), [[k, repr(v)] for k, v in varied],
+                       *([] if replication is None else [replication])])
 
 
 def groups(scenario: Scenario) -> list[tuple[str, tuple[str, ...], int, dict[str, float]]]:
@@ -47,13 +56,58 @@ def groups(scenario: Scenario) -> list[tuple[str, tuple[str, ...], int, dict[str
             for k, pt in enumerate(points)]
 
 
-def plan(scenario: Scenario, replications: dict[tuple, int] | None = None) -> list[RunSpec]:
-    """Every run of the scenario in a fixed order (``replications`` per group overrides the scenario's)."""
+def planned_runs(scenario: Scenario, replications: dict[tuple, int] | None = None) -> Iterator[RunSpec]:
+    """Every run of the scenario in a fixed order, one at a time (``replications`` per group overrides the scenario's).
+
+    A repeated design point is the same set-up, so its runs are the same runs: each comes once,
+    where it first occurs.  Drawn lazily, so a batch of any size holds one group's worth of specs.
+    """
     fixed = scenario.replications if isinstance(scenario.replications, int) else scenario.replications.min
-    specs: dict[str, RunSpec] = {}  # a repeated design point is the same run: keep its first occurrence
+    given: dict[str, int] = {}  # replications already planned per set-up
     for structure, measures, point, params in groups(scenario):
         n = (replications or {}).get((structure, measures, point), fixed)
-        for r in range(n):
-            spec = run_spec(scenario, structure, measures, point, params, r)
-            specs.setdefault(spec.run_id, spec)
-    return list(specs.values())
+        setup = _identity(structure, measures, tuple(sorted(params.items())), None)
+        for r in range(given.get(setup, 0), n):
+            yield run_spec(scenario, structure, measures, point, params, r)
+        given[setup] = max(given.get(setup, 0), n)
+
+
+def plan(scenario: Scenario, replications: dict[tuple, int] | None = None) -> list[RunSpec]:
+    """:func:`planned_runs` as a list."""
+    return list(planned_runs(scenario, replications))
+
+
+@dataclass(frozen=True)
+class PlanIndex:
+    """Where each planned run stands: its place in plan order and its current design point, in compact arrays.
+
+    Built in one pass over :func:`planned_runs`, it holds 24 bytes per run instead of the specs,
+    so the tables of a batch of any size are put in order without holding its plan.
+    """
+
+    ids: np.ndarray  # run ids (16 hex digits) as uint64, sorted
+    order: np.ndarray  # plan position of each id
+    points: np.ndarray  # current design point of each id
+    varied: tuple[str, ...]  # every parameter or structural field some planned run varies, sorted
+
+    @classmethod
+    def of(cls, specs: Iterable[RunSpec]) -> PlanIndex:
+        ids, points, varied = [], [], set()
+        for spec in specs:
+            ids.append(int(spec.run_id, 16))
+            points.append(spec.point)
+            varied.update(name for name, _ in spec.parameters)
+        key = np.array(ids, np.uint64)
+        sort = np.argsort(key, kind="stable")
+        return cls(key[sort], sort.astype(np.int64), np.array(points, np.int64)[sort], tuple(sorted(varied)))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def locate(self, run_ids: Iterable[str]) -> np.ndarray:
+        """Each run's index into the arrays, or -1 for a run not in the plan."""
+        key = np.array([int(r, 16) for r in run_ids], np.uint64)
+        if not len(self.ids):
+            return np.full(len(key), -1, np.int64)
+        at = np.minimum(np.searchsorted(self.ids, key), len(self.ids) - 1)
+        return np.where(self.ids[at] == key, at, -1)
