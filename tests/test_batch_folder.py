@@ -27,6 +27,7 @@ import sim.runner
 from sim.batch import plan, run_batch
 from sim.batch.lock import FolderLock
 from sim.cli import main
+from sim.metrics import METRICS
 from sim.scenario import scenario_from_dict
 
 from .batch_support import TINY, flip, toml
@@ -230,10 +231,10 @@ def test_while_a_batch_runs_the_manifest_says_so(tmp_path, monkeypatch):
 
 
 def nan_for_model2(spec, scenario, like=None):
-    model, steps = REAL_RUN(spec, scenario, like)
+    model, history = REAL_RUN(spec, scenario, like)
     if spec.structure == "model2":
-        steps.loc[len(steps) // 2, "shared_understanding"] = np.nan
-    return model, steps
+        history[len(history) // 2, METRICS.index("shared_understanding")] = np.nan
+    return model, history
 
 
 def test_a_nan_run_is_a_failure_with_its_reason_and_means_stay_finite(tmp_path, monkeypatch):

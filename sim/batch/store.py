@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..runner import parquet_bytes, write_atomic
-from .work import Outcome
+from .work import Outcome, steps_table
 
 KINDS = ("steps", "municipalities", "runs", "failures")  # written in this order; the index entry, written last, commits them
 FINGERPRINT_KEY = "sim.fingerprint"
@@ -50,7 +50,7 @@ class Written:
 def write_chunk(directory: Path, outcome: Outcome, fingerprint: dict[str, Any]) -> Written:
     """Write one outcome's files into ``directory`` (they count only once :meth:`ChunkStore.register` lists them)."""
     chunk = f"{time.time_ns()}-{os.getpid()}-{secrets.token_hex(3)}"  # unique across the hosts of a cluster too
-    frames = {"steps": pd.concat(outcome.series, ignore_index=True) if outcome.series else None,
+    frames = {"steps": steps_table(outcome.series) if outcome.series else None,
               "municipalities": (pd.concat(outcome.municipalities, ignore_index=True) if outcome.municipalities
                                  else None),
               "runs": pd.DataFrame(outcome.rows) if outcome.rows else None,

@@ -22,14 +22,20 @@ from ..structures import OrganisationModel, check_structure
 from .specs import RunSpec
 
 SERIES = ("week", *CRITERIA, *LEVEL_SHARES, "assignments_issued", "assignments_completed", "assignments_dropped")
+_SERIES_AT = np.array([METRICS.index(name) for name in SERIES[1:]])  # where the series' metrics are in a history row
 
 
 @dataclass
 class Outcome:
-    """What some runs produced: result rows, their weekly series and failure rows (one chunk when saved)."""
+    """What some runs produced: result rows, their weekly series and failure rows (one chunk when saved).
+
+    A series is ``(run_id, values)``: one row per week from week 0, the columns of
+    :data:`SERIES` after ``week``.  Arrays, not tables: a run's DataFrame cost more to build,
+    send and concatenate than the rest of its outcome.
+    """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
-    series: list[pd.DataFrame] = field(default_factory=list)
+    series: list[tuple[str, np.ndarray]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     municipalities: list[pd.DataFrame] = field(default_factory=list)
 
@@ -78,13 +84,13 @@ def attempts(task: list[RunSpec], scenario: Scenario) -> Iterator[Outcome]:
         if (spec.structure, spec.measures, spec.parameters) != setup:
             setup, like = (spec.structure, spec.measures, spec.parameters), None
         try:
-            model, steps = simulate(spec, scenario, like)
+            model, history = simulate(spec, scenario, like)
             like = like or model
             tables = [model.municipality_table()] if scenario.municipality_table else []
         except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
             yield failed(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
             continue
-        yield _outcome(spec, scenario, steps, tables)
+        yield _outcome(spec, scenario, history, tables)
 
 
 def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
@@ -93,8 +99,8 @@ def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
 
 
 def simulate(spec: RunSpec, scenario: Scenario, like: CoordinationModel | None = None,
-             ) -> tuple[CoordinationModel, pd.DataFrame]:
-    """One run: its model after the scenario's weeks, and its weekly metrics.
+             ) -> tuple[CoordinationModel, np.ndarray]:
+    """One run: its model after the scenario's weeks, and its weekly metrics (:meth:`~sim.model.CoordinationModel.metric_history`).
 
     With ``like`` (a model of the same set-up) the run is its :meth:`~sim.model.CoordinationModel.replicate`.
     """
@@ -106,33 +112,38 @@ def simulate(spec: RunSpec, scenario: Scenario, like: CoordinationModel | None =
     else:
         model = like.replicate(spec.seed)
     model.run_weeks(scenario.weeks)
-    return model, model.weekly_metrics()
+    return model, model.metric_history()
 
 
-def _outcome(spec: RunSpec, scenario: Scenario, steps: pd.DataFrame, tables: list[pd.DataFrame]) -> Outcome:
-    part = steps[list(SERIES)].copy()
-    final = steps.iloc[-1]
-    row = {m: float(final[m]) for m in METRICS}
+def _outcome(spec: RunSpec, scenario: Scenario, history: np.ndarray, tables: list[pd.DataFrame]) -> Outcome:
+    row = {m: float(value) for m, value in zip(METRICS, history[-1], strict=True)}
+    part = history[:, _SERIES_AT]
     bad = _not_finite(row, part)
     if bad:
         return failed(spec, f"NonFiniteResult: {bad}")
     municipalities = [t.assign(run_id=spec.run_id)[["run_id", *t.columns]] for t in tables]
-    if not scenario.series:
-        return Outcome(rows=[{**identity_row(spec), **row}], municipalities=municipalities)
-    part.insert(0, "run_id", spec.run_id)
-    return Outcome(rows=[{**identity_row(spec), **row}], series=[part], municipalities=municipalities)
+    series = [(spec.run_id, part)] if scenario.series else []
+    return Outcome(rows=[{**identity_row(spec), **row}], series=series, municipalities=municipalities)
 
 
-def _not_finite(row: dict[str, float], part: pd.DataFrame) -> str:
+def _not_finite(row: dict[str, float], part: np.ndarray) -> str:
     """Where a run's result is NaN or infinite (a mean over it would be NaN), or '' when it is all finite."""
     for name, value in row.items():
         if not np.isfinite(value):
             return f"{name} = {value} after the last week"
-    values = part.to_numpy(float)
-    if not np.isfinite(values).all():
-        week, column = np.argwhere(~np.isfinite(values))[0]
-        return f"{part.columns[column]} = {values[week, column]} in week {int(part['week'].iloc[week])}"
+    if not np.isfinite(part).all():
+        week, column = np.argwhere(~np.isfinite(part))[0]
+        return f"{SERIES[1 + column]} = {part[week, column]} in week {week}"
     return ""
+
+
+def steps_table(series: list[tuple[str, np.ndarray]]) -> pd.DataFrame:
+    """The weekly series of some runs as one table: ``run_id``, then the columns of :data:`SERIES`."""
+    lengths = [len(values) for _, values in series]
+    table = pd.DataFrame(np.concatenate([values for _, values in series]), columns=list(SERIES[1:]))
+    table.insert(0, "week", np.concatenate([np.arange(n) for n in lengths]))
+    table.insert(0, "run_id", np.repeat(np.array([run_id for run_id, _ in series], dtype=object), lengths))
+    return table
 
 
 def execute(task: list[RunSpec], scenario: Scenario) -> Outcome:
