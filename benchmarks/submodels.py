@@ -88,7 +88,7 @@ def profile(structure: str, weeks: int = 520, repeat: int = 5, seed: int = 42) -
         started = time.perf_counter()
         model = CoordinationModel(structure=structure, rng=seed)
         built += time.perf_counter() - started
-        bound = int(model.state.counters[0]) + sum(max_new_assignments(model.world, week) for week in range(weeks))
+        bound = int(model.state.counters[0]) + max_new_assignments(model.world, 0, weeks)
         model.state = grow(model.state, bound)
         history = np.empty((weeks, len(METRICS)))
         profiled_weeks(model.world, model.state, model.params, 0, weeks, model._open_in_arena, history, ticks)

@@ -25,8 +25,12 @@ from .kernels.observation import measure
 from .kernels.staircase import climb_and_erode, staff_turnover
 from .state import WEEKS_PER_YEAR
 
+# error_model="numpy": a float division by zero gives inf or nan instead of raising, so the compiled
+# code carries no zero test per division (a few per cent of a run).  Were a set-up ever to divide by
+# zero, the python engine would raise and the numba engine give a non-finite metric: a batch records
+# either as a failed run.  The kernels compiled on their own (not inlined) are built the same way.
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def advance_week(w, s, p, week, open_in_arena):
     """One week of the whole simulation (numba engine), measured at its end."""
     slot = week % WEEKS_PER_YEAR
@@ -46,7 +50,7 @@ def advance_week(w, s, p, week, open_in_arena):
     measure(w, s, week)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def advance_weeks(w, s, p, first_week, n_weeks, open_in_arena, history):
     """``n_weeks`` weeks in one call, each week's metrics stored as a row of ``history``.
 

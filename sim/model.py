@@ -315,7 +315,7 @@ class CoordinationModel(mesa.Model):
 
         Only moves the state: :meth:`_record` (or :meth:`step`) books the weeks.  Runs without the GIL.
         """
-        bound = int(self.state.counters[0]) + sum(max_new_assignments(self.world, first_week + k) for k in range(weeks))
+        bound = int(self.state.counters[0]) + max_new_assignments(self.world, first_week, weeks)
         state = grow(self.state, bound)
         history = np.empty((weeks, len(METRICS)))
         args = (self.world, state, self.params, first_week, weeks, self._open_in_arena, history)

@@ -141,9 +141,10 @@ def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 
     )
 
 
-def max_new_assignments(world: World, week: int) -> int:
-    """Upper bound on assignments issued in ``week`` (annual letters plus one ad-hoc per ministry)."""
-    return (world.annual_issues if week % WEEKS_PER_YEAR == 0 else 0) + world.n_ministries
+def max_new_assignments(world: World, first_week: int, weeks: int = 1) -> int:
+    """Upper bound on assignments issued in weeks ``first_week ..`` (annual letters plus one ad-hoc per ministry a week)."""
+    years = -(-(first_week + weeks) // WEEKS_PER_YEAR) - -(-first_week // WEEKS_PER_YEAR)  # weeks that open a year
+    return years * world.annual_issues + weeks * world.n_ministries
 
 
 def grow(state: State, needed: int) -> State:

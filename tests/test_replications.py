@@ -7,12 +7,15 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import METRICS, CoordinationModel
 from sim.batch.specs import plan
-from sim.batch.work import attempt, attempts
+from sim.batch.work import SERIES, attempt, attempts
 from sim.replications import run_replications
 from sim.scenario import scenario_from_dict
+from sim.state import WEEKS_PER_YEAR, max_new_assignments
 
 SEEDS = (0, 5, 2**40 + 3)
 
@@ -101,5 +104,16 @@ def test_a_task_of_replications_gives_what_each_run_alone_gives():
     for spec, outcome in zip(specs, together, strict=True):
         alone = attempt(spec, scenario)
         assert outcome.rows == alone.rows
-        pd.testing.assert_frame_equal(outcome.series[0], alone.series[0], check_exact=True)
+        (run_id, series), (alone_id, alone_series) = outcome.series[0], alone.series[0]
+        assert run_id == alone_id == spec.run_id and series.shape == (31, len(SERIES) - 1)
+        np.testing.assert_array_equal(series, alone_series)
         pd.testing.assert_frame_equal(outcome.municipalities[0], alone.municipalities[0], check_exact=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2000), st.integers(0, 600))
+def test_the_bound_on_new_assignments_over_weeks_is_the_sum_of_each_weeks(first_week, weeks):
+    world = CoordinationModel("model2", rng=1).world
+    each = sum((world.annual_issues if (first_week + k) % WEEKS_PER_YEAR == 0 else 0) + world.n_ministries
+               for k in range(weeks))
+    assert max_new_assignments(world, first_week, weeks) == each

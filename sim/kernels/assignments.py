@@ -42,7 +42,7 @@ from ..world import DIRECTORATE, LETTERS_ALL, LETTERS_SET
 from .arenas import arena_active, arena_decides, arena_in_use
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def draw_own_directorate(kind, owner, relevance, ministry, u):
     """A directorate of ``ministry`` drawn with probability proportional to relevance; -1 if none."""
     total = 0.0
@@ -63,7 +63,7 @@ def draw_own_directorate(kind, owner, relevance, ministry, u):
     return last
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def new_assignment(w, s, p, week, issuer, t):
     """Issue one assignment from stream ``t`` (or ad hoc when ``t < 0``).
 
@@ -176,7 +176,7 @@ def mark_workers(w, s, week, open_in_arena):
                 works[a, i] = i == lead[a] or participant[a, i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def decider_depth(pair_id, level, decider):
     """Mean staircase step between the deciders, as a fraction of the top step (0 with one decider)."""
     n_state = len(decider)
@@ -191,7 +191,7 @@ def decider_depth(pair_id, level, decider):
     return level_sum / pairs / TOP_STEP if pairs > 0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def decided_sectors(owner, n_ministries, decider):
     """How many distinct sectors took part in a decision."""
     seen = np.zeros(n_ministries, np.bool_)
@@ -201,7 +201,7 @@ def decided_sectors(owner, n_ministries, decider):
     return seen.sum()
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def strategic_score(owner, sector_in_field, n_field_sectors, decider, lead, participant, depth):
     """Strategic coordination of a decision the sectors then acted on (seed 000 table 3).
 

@@ -14,6 +14,7 @@ from numba import njit
 from .. import rng
 from ..rng import uniform_nb as U
 from ..state import FIRST_OPEN, GRANT, N_ISSUED, OPEN, OPERATION, R_DELIVERY, TOP_STEP, WEEKS_PER_YEAR
+from ..world import STATSFORVALTER
 from .arenas import arena_in_use, arena_meets
 from .staircase import staircase_step
 
@@ -69,10 +70,19 @@ def serve_municipalities(w, s, p, week):
     state_knowledge = knowledge[lead_agency]
     delivery = s.ring[R_DELIVERY, week % WEEKS_PER_YEAR]  # municipalities are reached by delivery work done
     signal = p.reach_rate * delivery * (1.0 + (p.state_support_gain if w.state_support else 0.0))
+    # per regional office, once a week (not once per municipality): its chance to reach one of its
+    # municipalities, and for a KoRus centre its weekly chance to get one to adopt outreach
+    reach = np.zeros(w.n_state)
+    adopt = np.zeros(w.n_state)
+    for o in range(w.n_state):
+        if w.kind[o] >= STATSFORVALTER:
+            chain = regional_chain(p, level[pair_id[o, lead_agency]])
+            sigma = signal * chain
+            reach[o] = sigma / (1.0 + sigma)
+            adopt[o] = p.outreach_adoption / WEEKS_PER_YEAR * chain
     for k in range(n_mun):
         number = number_of[k]
-        sigma = signal * regional_chain(p, level[pair_id[sf_of[k], lead_agency]])
-        reached = n_op > 0 and U(key, week, rng.REACH, number) < sigma / (1.0 + sigma)
+        reached = n_op > 0 and U(key, week, rng.REACH, number) < reach[sf_of[k]]
         if reached:
             pick = int(U(key, week, rng.PICK_ASSIGNMENT, number) * n_op)
             a = operating[min(pick, n_op - 1)]
@@ -97,6 +107,5 @@ def serve_municipalities(w, s, p, week):
                 local_level[k] -= 1
                 local_progress[k] = 0.0
         if w.outreach_support and not outreach[k]:
-            korus = regional_chain(p, level[pair_id[korus_of[k], lead_agency]])
-            if U(key, week, rng.OUTREACH_ADOPT, number) < p.outreach_adoption / WEEKS_PER_YEAR * korus:
+            if U(key, week, rng.OUTREACH_ADOPT, number) < adopt[korus_of[k]]:
                 outreach[k] = True

@@ -45,7 +45,7 @@ from ..state import (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def measure(w, s, week):
     """Write every metric for the state after ``week`` into ``s.metrics``."""
     out = s.metrics
