@@ -92,13 +92,11 @@ def allocate_effort(w, s, p, week):
         if status[a] != OPEN:
             continue
         ownership = principals_share(s.a_principals[a], p.responsibility_diffusion)
-        for i in range(w.n_state):
-            weight = 0.0
-            if works[a, i]:
-                weight = 1.0 if (letter[a, i] or kind[i] == MINISTRY) else p.weak_priority
-                if adhoc[a]:
-                    weight *= p.adhoc_weight
-                weight *= ownership
+        for i in range(w.n_state):  # selects, not branches, so the loop over actors vectorises
+            weight = 1.0 if (letter[a, i] or kind[i] == MINISTRY) else p.weak_priority
+            if adhoc[a]:
+                weight *= p.adhoc_weight
+            weight = weight * ownership if works[a, i] else 0.0
             effort[a, i] = weight
             total[i] += weight
     background = p.parallel_plans * p.plan_weight
@@ -106,8 +104,8 @@ def allocate_effort(w, s, p, week):
         if status[a] != OPEN:
             continue
         for i in range(w.n_state):
-            if effort[a, i] > 0.0:
-                effort[a, i] = capacity[i] * effort[a, i] / (total[i] + background)
+            share = capacity[i] * effort[a, i] / (total[i] + background)
+            effort[a, i] = share if effort[a, i] > 0.0 else effort[a, i]
 
 
 @njit(cache=True, inline="always")

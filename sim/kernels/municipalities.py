@@ -63,10 +63,10 @@ def serve_municipalities(w, s, p, week):
     for a in range(len(start)):
         if arena_in_use(start[a], period[a], cycle[a], s.meetings[a], week):
             meets = arena_meets(start[a], period[a], cycle[a], every[a], week)
-            for k in range(n_mun):
-                if w.ar_municipalities[a, k]:
-                    represented[k] = True
-                    consulted[k] = consulted[k] or meets
+            for k in range(n_mun):  # no branch: the loop vectorises
+                sits = w.ar_municipalities[a, k]
+                represented[k] |= sits
+                consulted[k] |= sits & meets
     state_knowledge = knowledge[lead_agency]
     delivery = s.ring[R_DELIVERY, week % WEEKS_PER_YEAR]  # municipalities are reached by delivery work done
     signal = p.reach_rate * delivery * (1.0 + (p.state_support_gain if w.state_support else 0.0))
