@@ -363,7 +363,7 @@ class Municipality(mesa.Agent):
     @property
     def population(self) -> int:
         """Inhabitants."""
-        return int(self.model.actors.municipalities["population"].iat[self.row])
+        return int(self.model._actors.municipalities["population"].iat[self.row])
 
     @property
     def local_level(self) -> int:

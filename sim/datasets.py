@@ -311,12 +311,17 @@ def load_actors(name: str = "norway") -> Actors:
     """
     if name not in DATASETS:
         raise DataError(f"load_actors: argument 'name': unknown dataset {shown(name)}. Allowed: {', '.join(DATASETS)}.")
-    parsed = _parsed_actors(name)
+    parsed = shipped_actors(name)
     return Actors(**{f.name: getattr(parsed, f.name).copy() for f in fields(Actors)})
 
 
 @cache
-def _parsed_actors(name: str) -> Actors:
+def shipped_actors(name: str = "norway") -> Actors:
+    """The actor tables of a shipped dataset, parsed once per process and shared: never to be changed.
+
+    Models read them without copying, so the worlds built from them share their actor columns
+    (:func:`sim.world.actor_columns`); :func:`load_actors` gives copies to change.
+    """
     ministries = _ministries()
     return Actors(
         ministries=ministries,

@@ -15,7 +15,14 @@ from . import agents as ag
 from . import rng as counter_rng
 from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
 from .core import advance_weeks, entry_point
-from .datasets import RER_POTS, SIZE_CLASS_NAMES, Actors, load_actors, load_municipalities, synthetic_municipalities
+from .datasets import (
+    RER_POTS,
+    SIZE_CLASS_NAMES,
+    Actors,
+    load_municipalities,
+    shipped_actors,
+    synthetic_municipalities,
+)
 from .kernels.observation import measure
 from .metrics import CRITERIA, METRICS, SECTORS
 from .parameters import validate
@@ -121,8 +128,8 @@ class CoordinationModel(mesa.Model):
         self.structure = structure if isinstance(structure, str) else organisation.title
         self.engine = engine
         self.horizon_weeks = horizon_weeks
-        self.actors = _actors(municipalities, n_municipalities, rer_pot)
-        world = build_world(self.actors, structure, measure_set, self.params, counter_rng.world_key(self.rng),
+        self._actors = _actors(municipalities, n_municipalities, rer_pot)
+        world = build_world(self._actors, structure, measure_set, self.params, counter_rng.world_key(self.rng),
                             mandate_change_week)
         self._start(world)
 
@@ -157,7 +164,7 @@ class CoordinationModel(mesa.Model):
         """
         twin = type(self).__new__(type(self))
         mesa.Model.__init__(twin, rng=_rng(rng))
-        for name in ("measures", "mandate_change_week", "params", "structure", "engine", "horizon_weeks", "actors"):
+        for name in ("measures", "mandate_change_week", "params", "structure", "engine", "horizon_weeks", "_actors"):
             setattr(twin, name, getattr(self, name))
         twin._start(self.world._replace(key=counter_rng.world_key(twin.rng)))
         return twin
@@ -166,17 +173,25 @@ class CoordinationModel(mesa.Model):
     def _create_agents(self) -> None:
         w = self.world
         self._state_actors, self._municipality_agents = [], []  # set first: Mesa may look at the agents meanwhile
-        codes = [*self.actors.ministries["code"], *self.actors.directorates["code"], *self.actors.regional_offices["code"]]
-        names = [*self.actors.ministries["name_en"], *self.actors.directorates["name"], *self.actors.regional_offices["name"]]
+        actors = self._actors
+        codes = [*actors.ministries["code"], *actors.directorates["code"], *actors.regional_offices["code"]]
+        names = [*actors.ministries["name_en"], *actors.directorates["name"], *actors.regional_offices["name"]]
         for i, (code, name) in enumerate(zip(codes, names, strict=True)):
             cls = ag.Ministry if w.kind[i] == MINISTRY else ag.Directorate if w.kind[i] == DIRECTORATE else ag.RegionalOffice
             self._state_actors.append(cls(self, i, code, name))
-        mun = self.actors.municipalities
+        mun = actors.municipalities
         self._municipality_agents.extend(ag.Municipality(self, k, int(n), str(name))
                                          for k, (n, name) in enumerate(zip(mun["number"], mun["name"], strict=True)))
         # Mesa <= 3.3.1 keeps every model alive in the class-level Agent._ids counter (mesa#3179,
         # fixed upstream by mesa#3180); this model creates no agents after these, so release it now.
         getattr(mesa.Agent, "_ids", {}).pop(self, None)
+
+    @property
+    def actors(self) -> Actors:
+        """The actor tables this model was built from: a copy to read or change (the model keeps its own)."""
+        if "_actors_copy" not in self.__dict__:
+            self._actors_copy = Actors(**{f: getattr(self._actors, f).copy() for f in Actors.__dataclass_fields__})
+        return self._actors_copy
 
     def _agents_built(self) -> None:
         if self.__dict__.get("_state_actors", []) is None:
@@ -264,7 +279,7 @@ class CoordinationModel(mesa.Model):
     def municipality_table(self) -> pd.DataFrame:
         """One row per municipality now: size class, its relation to the state and local coordination steps,
         whether state support reached it in the last year, and its share in ``local_support``."""
-        mun, s = self.actors.municipalities, self.state
+        mun, s = self._actors.municipalities, self.state
         reached = (self.week - s.last_uptake) < WEEKS_PER_YEAR
         return pd.DataFrame({
             "municipality": mun["number"].to_numpy(np.int64), "name": mun["name"].astype(str).to_numpy(),
@@ -395,7 +410,7 @@ def _rng(value: Any) -> Any:
 
 def _actors(municipalities: str | os.PathLike[str] | pd.DataFrame, n_municipalities: int | None,
             rer_pot: str) -> Actors:
-    base = load_actors()
+    base = shipped_actors()
     if rer_pot not in RER_POTS:
         raise ValueError(f"rer_pot must be one of {', '.join(RER_POTS)}, got {shown(rer_pot)}.")
     if not isinstance(municipalities, str | os.PathLike | pd.DataFrame):

@@ -8,6 +8,7 @@ one index space ``0..n_state-1``; relations between them are the pairs ``i < j``
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -111,6 +112,81 @@ def _arena_pairs(arena: Arena, index: dict[str, int], pair_id: np.ndarray) -> li
     return sorted({int(pair_id[a, b]) for a, b in links})
 
 
+class ActorColumns(NamedTuple):
+    """What a world takes from the actor tables alone, whatever the structure, measures or parameters."""
+
+    index: dict[str, int]  # actor code -> actor number
+    n_ministries: int
+    kind: np.ndarray
+    owner: np.ndarray
+    relevance: np.ndarray
+    capacity: np.ndarray  # person-years, before ``capacity_scale``
+    n_field_sectors: int
+    sector_in_field: np.ndarray
+    pair_i: np.ndarray
+    pair_j: np.ndarray
+    pair_id: np.ndarray
+    line: np.ndarray  # the pair is a ministry and its own directorate
+    pair_field: np.ndarray
+    pair_cross: np.ndarray
+    network: np.ndarray  # the pair meets in one of today's arenas
+    population: np.ndarray
+    mu_number: np.ndarray
+    mu_statsforvalter: np.ndarray
+    mu_korus: np.ndarray
+    mu_rer_funding: np.ndarray
+    mu_size_class: np.ndarray
+
+
+def actor_columns(actors: Actors) -> ActorColumns:
+    """:class:`ActorColumns` of ``actors``, computed once per Actors object.
+
+    Every model of the shipped data shares one Actors object (``sim.model``), so this costs a
+    model nothing after the first.  The worlds built from it share these arrays and never write
+    to them; an Actors object's tables must not change once a world has been built from it.
+    """
+    found = _ACTOR_COLUMNS.get(actors)
+    if found is None:
+        found = _ACTOR_COLUMNS[actors] = _actor_columns(actors)
+    return found
+
+
+def _actor_columns(actors: Actors) -> ActorColumns:
+    mins, dirs, regs = actors.ministries, actors.directorates, actors.regional_offices
+    codes = [*mins["code"].tolist(), *dirs["code"].tolist(), *regs["code"].tolist()]
+    index = {c: i for i, c in enumerate(codes)}
+    n_min, n_dir, n = len(mins), len(dirs), len(codes)
+    kind = np.array([MINISTRY] * n_min + [DIRECTORATE] * n_dir
+                    + [STATSFORVALTER if k == "statsforvalter" else KORUS for k in regs["kind"].tolist()], dtype=np.int64)
+    owner = np.full(n, -1, dtype=np.int64)
+    owner[:n_min] = np.arange(n_min)
+    owner[n_min:n_min + n_dir] = [index[m] for m in dirs["ministry"].tolist()]
+    relevance = np.concatenate([np.ones(n_min), dirs["relevance"].to_numpy(float), np.zeros(len(regs))])
+    capacity = np.concatenate([mins["capacity_py"], dirs["capacity_py"], regs["capacity_py"]]).astype(float)
+    field_sectors = {int(owner[j]) for j in range(n) if kind[j] == DIRECTORATE and relevance[j] > 0}
+    pair_i, pair_j = np.triu_indices(n, k=1)
+    pair_id = np.full((n, n), -1, dtype=np.int64)
+    pair_id[pair_i, pair_j] = np.arange(len(pair_i))
+    pair_id[pair_j, pair_i] = np.arange(len(pair_i))
+    pair_field = (kind[pair_i] <= DIRECTORATE) & (kind[pair_j] <= DIRECTORATE)
+    network = np.zeros(len(pair_i), bool)
+    network[[q for a in catalogue().today.arenas for q in _arena_pairs(a, index, pair_id)]] = True
+    mun = actors.municipalities
+    return ActorColumns(
+        index=index, n_ministries=n_min, kind=kind, owner=owner, relevance=relevance, capacity=capacity,
+        n_field_sectors=len(field_sectors), sector_in_field=np.isin(np.arange(n_min), sorted(field_sectors)),
+        pair_i=pair_i.astype(np.int64), pair_j=pair_j.astype(np.int64), pair_id=pair_id,
+        line=(owner[pair_j] == pair_i) & (kind[pair_j] == DIRECTORATE) & (kind[pair_i] == MINISTRY),
+        pair_field=pair_field, pair_cross=pair_field & (owner[pair_i] != owner[pair_j]), network=network,
+        population=mun["population"].to_numpy(float), mu_number=mun["number"].to_numpy(np.int64),
+        mu_statsforvalter=np.array([index[c] for c in mun["statsforvalter"].tolist()], dtype=np.int64),
+        mu_korus=np.array([index[c] for c in mun["korus"].tolist()], dtype=np.int64),
+        mu_rer_funding=mun["rer_funding_nok"].to_numpy(float), mu_size_class=mun["size_class"].to_numpy(np.int64))
+
+
+_ACTOR_COLUMNS: weakref.WeakKeyDictionary[Actors, ActorColumns] = weakref.WeakKeyDictionary()
+
+
 def _resolve(code: str, index: dict[str, int], where: str) -> int:
     if code not in index:
         raise ValueError(f"{where}: unknown actor code {code!r}; known codes: {', '.join(index)}.")
@@ -128,33 +204,12 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
     model = check_structure(structure)
     measures = check_measures(measures)
     rules = {r for m in measures.values() for r in m.rules}
-    mins, dirs, regs = actors.ministries, actors.directorates, actors.regional_offices
-    codes = [*mins["code"].tolist(), *dirs["code"].tolist(), *regs["code"].tolist()]
-    index = {c: i for i, c in enumerate(codes)}
-    n_min, n_dir, n = len(mins), len(dirs), len(codes)
-
-    kind = np.array([MINISTRY] * n_min + [DIRECTORATE] * n_dir
-                    + [STATSFORVALTER if k == "statsforvalter" else KORUS for k in regs["kind"].tolist()], dtype=np.int64)
-    owner = np.full(n, -1, dtype=np.int64)
-    owner[:n_min] = np.arange(n_min)
-    owner[n_min:n_min + n_dir] = [index[m] for m in dirs["ministry"].tolist()]
-    relevance = np.concatenate([np.ones(n_min), dirs["relevance"].to_numpy(float), np.zeros(len(regs))])
-    capacity = np.concatenate([mins["capacity_py"], dirs["capacity_py"], regs["capacity_py"]]).astype(float)
-    capacity *= params.capacity_scale
-    field_sectors = {int(owner[j]) for j in range(n) if kind[j] == DIRECTORATE and relevance[j] > 0}
-
-    pair_i, pair_j = np.triu_indices(n, k=1)
-    pair_id = np.full((n, n), -1, dtype=np.int64)
-    pair_id[pair_i, pair_j] = np.arange(len(pair_i))
-    pair_id[pair_j, pair_i] = np.arange(len(pair_i))
-    line = (owner[pair_j] == pair_i) & (kind[pair_j] == DIRECTORATE) & (kind[pair_i] == MINISTRY)
-    pair_floor = np.where(line, params.line_level, 0).astype(np.int64)
-    pair_field = (kind[pair_i] <= DIRECTORATE) & (kind[pair_j] <= DIRECTORATE)
-    pair_cross = pair_field & (owner[pair_i] != owner[pair_j])
-    today_pairs = [q for a in catalogue().today.arenas for q in _arena_pairs(a, index, pair_id)]
-    network = np.zeros(len(pair_i), bool)
-    network[today_pairs] = True
-    pair_initial = np.maximum(pair_floor, np.where(network, params.initial_network_level, 0)).astype(np.int64)
+    actor = actor_columns(actors)
+    index, kind, owner, relevance, pair_id = actor.index, actor.kind, actor.owner, actor.relevance, actor.pair_id
+    n_min, n = actor.n_ministries, len(kind)
+    capacity = actor.capacity * params.capacity_scale
+    pair_floor = np.where(actor.line, params.line_level, 0).astype(np.int64)
+    pair_initial = np.maximum(pair_floor, np.where(actor.network, params.initial_network_level, 0)).astype(np.int64)
 
     arenas = arenas_of(model, measures)
     names = [a.name for a in arenas]
@@ -201,18 +256,17 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
     # 002 §Forankring: a member whose own letter carries the field's joint assignment has a full stake in it
     signalled = (kind == MINISTRY) | identical | st_letter_set[joint]
     stake = relevance * np.where(signalled, 1.0, params.weak_priority)
-    mun = actors.municipalities
-    population = mun["population"].to_numpy(float)
+    population = actor.population
     ref = params.capacity_reference_population
-    mu_statsforvalter = np.array([index[c] for c in mun["statsforvalter"].tolist()], dtype=np.int64)
+    mu_statsforvalter = actor.mu_statsforvalter
     today = todays_arena_names()
     return World(
         key=int(key), n_ministries=n_min, n_state=n, lead_agency=lead_agency, field_arena=field_arena,
-        annual_issues=sum(s["per_year"] for s in streams), n_field_sectors=len(field_sectors),
-        sector_in_field=np.isin(np.arange(n_min), sorted(field_sectors)),
+        annual_issues=sum(s["per_year"] for s in streams), n_field_sectors=actor.n_field_sectors,
+        sector_in_field=actor.sector_in_field,
         kind=kind, owner=owner, relevance=relevance, capacity=capacity,
-        pair_i=pair_i.astype(np.int64), pair_j=pair_j.astype(np.int64), pair_id=pair_id,
-        pair_floor=pair_floor, pair_field=pair_field, pair_cross=pair_cross, pair_initial=pair_initial,
+        pair_i=actor.pair_i, pair_j=actor.pair_j, pair_id=pair_id,
+        pair_floor=pair_floor, pair_field=actor.pair_field, pair_cross=actor.pair_cross, pair_initial=pair_initial,
         ar_member=ar_member, ar_reference=ar_reference, ar_stake=ar_member * stake,
         ar_sectors=np.array([len({int(owner[index[c]]) for c in a.members} - {-1}) for a in arenas], dtype=np.int64),
         ar_lead=np.array([index[a.lead] for a in arenas], dtype=np.int64),
@@ -243,12 +297,12 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
         outreach_support="outreach" in rules,
         rer_contact_point="rer_contact_point" in rules,
         programme_financing="programme_financing" in rules,
-        mu_number=mun["number"].to_numpy(np.int64),
+        mu_number=actor.mu_number,
         mu_statsforvalter=mu_statsforvalter,
-        mu_korus=np.array([index[c] for c in mun["korus"].tolist()], dtype=np.int64),
+        mu_korus=actor.mu_korus,
         mu_capacity=np.minimum(1.0, (population / ref) ** params.capacity_elasticity),
-        mu_rer_adequacy=np.minimum(1.0, mun["rer_funding_nok"].to_numpy(float) / params.rer_role_cost_nok),
-        mu_size_class=mun["size_class"].to_numpy(np.int64),
+        mu_rer_adequacy=np.minimum(1.0, actor.mu_rer_funding / params.rer_role_cost_nok),
+        mu_size_class=actor.mu_size_class,
     )
 
 

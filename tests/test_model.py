@@ -192,3 +192,17 @@ def test_seed_and_rng_give_the_same_model_and_only_rng_reaches_mesa(monkeypatch)
     assert by_seed.criteria() == by_rng.criteria() and by_seed.random.random() == by_rng.random.random()
     with pytest.raises(ValueError, match="either rng or seed"):
         CoordinationModel("model2", seed=1, rng=2)
+
+
+def test_shared_actor_columns_give_the_world_fresh_tables_give_and_users_get_copies():
+    from sim.datasets import load_actors, shipped_actors
+    from sim.world import actor_columns, build_world
+
+    model = CoordinationModel("model3", ("outreach",), rng=3)
+    fresh = build_world(load_actors(), "model3", ("outreach",), model.params, model.world.key)
+    for name, value in model.world._asdict().items():
+        assert np.array_equal(value, getattr(fresh, name)), name
+    assert actor_columns(shipped_actors()) is actor_columns(shipped_actors())  # computed once, shared
+    model.actors.municipalities.loc[0, "population"] = 1  # a user's change stays in the user's copy
+    assert shipped_actors().municipalities.loc[0, "population"] != 1
+    assert CoordinationModel("model3", rng=3).actors.municipalities.loc[0, "population"] != 1
