@@ -133,6 +133,7 @@ def collect_runs(store: ChunkStore, chunks: list[str], planned: PlanIndex) -> tu
     varied = {name: np.full(size, None, object) if is_structural(name) else np.full(size, np.nan)
               for name in planned.varied}
     metrics = np.empty((len(METRICS), size))
+    shared: dict[str, str] = {}
     for n, chunk in enumerate(read):
         table = pq.ParquetFile(store.path_of(chunk, "runs")).read(use_threads=False)
         at = planned.locate(table.column("run_id").to_pylist())
@@ -144,7 +145,10 @@ def collect_runs(store: ChunkStore, chunks: list[str], planned: PlanIndex) -> tu
         source[place] = n
         for name, column in (*text.items(), *whole.items(), *varied.items()):
             if name in table.column_names:
-                column[place] = table.column(name).to_numpy(zero_copy_only=False)[rows]
+                values = table.column(name).to_numpy(zero_copy_only=False)[rows]
+                if name in ("structure", "measures"):  # a few values: one string object each, not one per run
+                    values = np.array([shared.setdefault(v, v) for v in values], dtype=object)
+                column[place] = values
         for j, name in enumerate(METRICS):
             metrics[j, place] = table.column(name).to_numpy()[rows]
     kept = source >= 0
@@ -195,8 +199,8 @@ def _write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Sc
     runs = tidy(runs, scenario, planned.varied) if not runs.empty else pd.DataFrame()
     failed = store.read(chunks, "failures")
     failures = (pd.concat(failed, ignore_index=True) if failed else pd.DataFrame(columns=FAILURE_COLUMNS))
-    seen = set(runs["run_id"]) if not runs.empty else set()
-    failures = failures[(planned.locate(failures["run_id"]) >= 0) & ~failures["run_id"].isin(seen)]
+    saved = failures["run_id"].isin(runs["run_id"] if not runs.empty else [])
+    failures = failures[(planned.locate(failures["run_id"]) >= 0) & ~saved]
     failures = failures.drop_duplicates("run_id", keep="last").reset_index(drop=True)
 
     number = {chunk: n for n, chunk in enumerate(read)}
