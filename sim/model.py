@@ -190,7 +190,7 @@ class CoordinationModel(mesa.Model):
     def actors(self) -> Actors:
         """The actor tables this model was built from: a copy to read or change (the model keeps its own)."""
         if "_actors_copy" not in self.__dict__:
-            self._actors_copy = Actors(**{f: getattr(self._actors, f).copy() for f in Actors.__dataclass_fields__})
+            self._actors_copy = self._actors.copy()
         return self._actors_copy
 
     def _agents_built(self) -> None:

@@ -156,13 +156,12 @@ def _rounds(scenario: Scenario, replications: dict[tuple, int], folder: ResultFo
 
 def run_specs(todo: Iterable[RunSpec], scenario: Scenario, folder: ResultFolder, workers: int, client: Any,
               quiet: bool, total: int, task_size: int | None, limit: float, shutdown: Shutdown, *,
-              missing: int | None = None) -> None:
-    """Run ``todo`` (``missing`` runs; default ``len(todo)``) in tasks, committing each outcome as it comes.
+              missing: int) -> None:
+    """Run ``todo`` (``missing`` runs) in tasks, committing each outcome as it comes.
 
     ``todo`` may be a generator: tasks are cut from it as workers take them, so the parent never
     holds the whole plan.  ``total`` is the plan's size, for the progress bar.
     """
-    missing = len(todo) if missing is None else missing  # type: ignore[arg-type]
     parallel = workers if client is None else dask_workers(client)
     size = task_size or max(1, min(TASK_SIZE, missing // (4 * parallel)))
     tasks = _tasks(iter(todo), size)

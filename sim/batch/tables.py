@@ -100,7 +100,7 @@ def current_points(runs: pd.DataFrame, planned: PlanIndex) -> np.ndarray:
 
 
 def tidy(runs: pd.DataFrame, scenario: Scenario, varied: tuple[str, ...]) -> pd.DataFrame:
-    """Every varied factor's value in every row (in place), in a fixed column order.
+    """Every varied factor's value in every row of :func:`collect_runs`' table (in place).
 
     A structural field a run did not vary holds its structure's own value, so runs can be
     grouped by any structural choice.
@@ -108,24 +108,22 @@ def tidy(runs: pd.DataFrame, scenario: Scenario, varied: tuple[str, ...]) -> pd.
     for name in varied:
         if is_structural(name):
             own = {s: recorded(value_of(check_structure(scenario.organisation(s)), name)) for s in scenario.structures}
-            column = runs[name] if name in runs else pd.Series(None, index=runs.index, dtype=object)
-            runs[name] = as_column(name, column.where(column.notna(), runs["structure"].map(own)))
+            runs[name] = as_column(name, runs[name].where(runs[name].notna(), runs["structure"].map(own)))
             continue
-        fallback = scenario.parameters.get(name, BY_NAME[name].default)
-        runs[name] = runs[name].fillna(fallback).astype(float) if name in runs else float(fallback)
-    order = [*IDENTITY, *varied, *METRICS]
-    return runs if list(runs.columns) == order else runs[order]
+        runs[name] = runs[name].fillna(scenario.parameters.get(name, BY_NAME[name].default)).astype(float)
+    return runs
 
 
 def collect_runs(store: ChunkStore, chunks: list[str], planned: PlanIndex) -> tuple[pd.DataFrame, np.ndarray]:
     """Each planned run's row once (its first chunk's copy, if ever two), in plan order, at its current point.
 
-    Returns the rows and, per row, its chunk's position in ``chunks``.  One pass over the chunk
+    ``chunks`` are chunks that hold runs.  Returns the rows, with the columns of :data:`IDENTITY`,
+    every varied factor and :data:`METRICS` in that order, and, per row, its chunk's position in
+    ``chunks``.  One pass over the chunk
     files, each read as Arrow and copied column by column into arrays made to the plan's size,
     so the parent holds the table once however many chunks make it (a DataFrame per chunk
     cost ~80 KB each and 3 ms to read).
     """
-    read = [c for c in chunks if store.has(c, "runs")]
     size = len(planned)
     source = np.full(size, -1, np.int64)  # per plan position: the chunk whose copy counts
     text = {name: np.full(size, None, object) for name in ("run_id", "structure", "measures")}
@@ -134,7 +132,7 @@ def collect_runs(store: ChunkStore, chunks: list[str], planned: PlanIndex) -> tu
               for name in planned.varied}
     metrics = np.empty((len(METRICS), size))
     shared: dict[str, str] = {}
-    for n, chunk in enumerate(read):
+    for n, chunk in enumerate(chunks):
         table = pq.ParquetFile(store.path_of(chunk, "runs")).read(use_threads=False)
         at = planned.locate(table.column("run_id").to_pylist())
         rows = np.flatnonzero(at >= 0)
@@ -192,8 +190,8 @@ def write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Sce
 
 def _write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Scenario, planned: PlanIndex,
                   previous: dict[str, Any] | None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    runs, source = collect_runs(store, chunks, planned)
     read = [c for c in chunks if store.has(c, "runs")]
+    runs, source = collect_runs(store, read, planned)
     counts = np.bincount(source, minlength=len(read))
     owned = {chunk: int(counts[n]) for n, chunk in enumerate(read) if counts[n]}  # each chunk's runs in the plan
     runs = tidy(runs, scenario, planned.varied) if not runs.empty else pd.DataFrame()

@@ -134,7 +134,7 @@ class Judge:
         todo = list({s.run_id: s for s in todo}.values())
         if todo:
             run_specs(todo, self.scenario, self.folder, self.workers, self.client, True, len(todo), self.task_size,
-                      self.scenario.run_time_limit, self.shutdown)
+                      self.scenario.run_time_limit, self.shutdown, missing=len(todo))
         if self.shutdown is not None and self.shutdown.requested is not None:
             return pd.DataFrame()
         self._read_new_chunks()
