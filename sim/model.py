@@ -14,7 +14,7 @@ import pandas as pd
 from . import agents as ag
 from . import rng as counter_rng
 from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
-from .core import advance_weeks, entry_point
+from .core import advance_weeks, entry_point, weekly
 from .datasets import (
     RER_POTS,
     SIZE_CLASS_NAMES,
@@ -144,6 +144,7 @@ class CoordinationModel(mesa.Model):
         self.state = initial_state(world, self.params, len(METRICS))
         self._open_in_arena = np.zeros(len(world.ar_lead), np.int64)
         self._kernel: Callable[..., None] | None = None  # advance_weeks for this model's types (see _advance)
+        self._weekly: list[Any] | None = None  # the week-by-week generator and what it holds (see _next_week)
         self._state_actors: list[ag.StateActor] | None = None
         self._municipality_agents: list[ag.Municipality] | None = None
         self._collector: mesa.DataCollector | None = None
@@ -153,8 +154,8 @@ class CoordinationModel(mesa.Model):
             self._create_agents()
 
     def __getstate__(self) -> dict[str, Any]:
-        """What pickles: all but the compiled kernel's entry point, which :meth:`_advance` finds again."""
-        return {**self.__dict__, "_kernel": None}
+        """What pickles: all but the compiled kernel's entry point and generator, which are found again."""
+        return {**self.__dict__, "_kernel": None, "_weekly": None}
 
     def replicate(self, rng: Any) -> CoordinationModel:
         """The same structure, data and parameters from week 0 with another seed, sharing the static world.
@@ -298,7 +299,7 @@ class CoordinationModel(mesa.Model):
         """Advance one week with the chosen engine, then measure and collect once."""
         week = self.steps - 1
         if self.engine == "numba":
-            self._history.append(self._advance(week, 1))
+            self._history.append(self._next_week(week))
         else:
             self.state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
             ag.python_week(self, week)
@@ -339,6 +340,25 @@ class CoordinationModel(mesa.Model):
             self._kernel = entry_point(advance_weeks, *args)
         self._kernel(*args)
         return history
+
+    def _next_week(self, week: int) -> np.ndarray:
+        """Week ``week`` in the numba kernel's week-by-week generator (:func:`~sim.core.weekly`); its metrics.
+
+        The generator holds the arrays it was started on, so a new one starts whenever the week, the
+        world, the state or the parameters are not the ones it holds (grown, replaced, or run by
+        :meth:`run_weeks` meanwhile); arrays changed in place are seen as they are.
+        """
+        state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
+        held = self._weekly
+        if held is None or held[0] != week or held[1] is not state or held[2] is not self.world \
+                or held[3] is not self.params or held[4] is not self._open_in_arena:
+            self.state = state
+            held = [week, state, self.world, self.params, self._open_in_arena,
+                    weekly(self.world, state, self.params, week, self._open_in_arena)]
+            self._weekly = held
+        next(held[5])
+        held[0] = week + 1
+        return state.metrics.copy()
 
     def _record(self, history: np.ndarray) -> None:
         """Book weeks :meth:`_advance` ran: the step count, the metric history, the DataCollector if built."""

@@ -157,6 +157,47 @@ def test_run_weeks_gives_exactly_the_rows_of_stepping(engine):
         np.testing.assert_array_equal(a, b, err_msg=field)
 
 
+def assert_same_run(a: CoordinationModel, b: CoordinationModel) -> None:
+    """Same metric rows and the same state (assignment arrays up to the assignments issued)."""
+    np.testing.assert_array_equal(a.metric_history(), b.metric_history())
+    n = int(a.state.counters[0])
+    for field, x, y in zip(a.state._fields, a.state, b.state, strict=True):
+        np.testing.assert_array_equal(x[:n] if field.startswith("a_") else x, y[:n] if field.startswith("a_") else y,
+                                      err_msg=field)
+
+
+def test_stepping_sees_every_change_made_between_weeks():
+    # step() keeps a compiled generator on the arrays it started with: each change below must reach it
+    def replace_params(model):
+        model.params = model.params._replace(turnover_rate=0.3)
+
+    def change_in_place(model):
+        model.state.level[:5] = 4
+
+    def replace_state(model):
+        model.state = model.state._replace(knowledge=model.state.knowledge * 0.5)
+
+    stepped = CoordinationModel("model3", rng=7)
+    bulk = CoordinationModel("model3", rng=7)
+    # each phase: a change made to both models, then weeks stepped in one and run in one call in the other
+    phases = [(None, 10), ("run_weeks", 20), (None, 40), (replace_params, 15), (change_in_place, 15),
+              (replace_state, 15)]  # the 40 weeks cross a year and grow the assignment arrays
+    for change, weeks in phases:
+        if change == "run_weeks":
+            stepped.run_weeks(weeks)
+        else:
+            if change is not None:
+                change(stepped)
+                change(bulk)
+            for _ in range(weeks):
+                stepped.step()
+        bulk.run_weeks(weeks)
+        assert_same_run(stepped, bulk)
+    untouched = CoordinationModel("model3", rng=7)
+    untouched.run_weeks(stepped.steps)
+    assert not np.array_equal(untouched.metric_history(), stepped.metric_history())  # the changes mattered
+
+
 def test_run_weeks_stops_at_the_horizon():
     m = CoordinationModel(horizon_weeks=10, rng=1)
     m.run_weeks(25)
