@@ -9,6 +9,8 @@ from pathlib import Path
 
 import psutil
 
+from sim.batch.store import ChunkStore
+
 TINY = {"name": "tiny", "structures": ["baseline", "model2"], "measures": [[], ["outreach"]], "weeks": 30,
         "replications": 2, "seed": 11}
 
@@ -47,13 +49,10 @@ def poll(condition: Callable[[], bool], tries: int = 1200, interval: float = 0.0
 
 
 def committed(folder: Path) -> int:
-    """Chunks the folder's index commits (0 while there is no index)."""
-    import json
-
-    try:
-        return len(json.loads((folder / ".chunks" / "index.json").read_text())["chunks"])
-    except (OSError, ValueError):
-        return 0
+    """Chunks the folder's index (snapshot and journal) commits, 0 while there is none."""
+    store = ChunkStore(folder / ".chunks")
+    store.load()
+    return len(store.chunks)
 
 
 def flip(path: Path, count: int = 64) -> None:

@@ -170,6 +170,7 @@ class ResultFolder:
         ``failures.parquet``, so the manifest stays small however many runs there are.
         """
         planned = PlanIndex.of(specs)
+        self.store.save()  # the journal folded into index.json: a folder at rest holds one index file
         runs, failures, record = write_tables(self.root, self.store, sorted(self.store.chunks), scenario, planned,
                                               self.manifest)
         self.manifest.update(

@@ -2,11 +2,13 @@
 
 A task's results are saved as up to three files, ``steps-<id>.parquet`` (weekly series),
 ``runs-<id>.parquet`` (one row per finished run) and ``failures-<id>.parquet``; each carries the
-batch's fingerprint in its Parquet metadata.  They count only once ``index.json`` lists them with
-their row counts and SHA-256, and the index is rewritten atomically after the files, so a kill at
-any moment leaves committed chunks plus, at most, files the index does not name, which a resumed
-batch deletes and recomputes.  A chunk whose file is missing or changed fails verification the
-same way.
+batch's fingerprint in its Parquet metadata.  They count only once the index lists them with
+their row counts and SHA-256: ``index.json``, rewritten atomically when a batch opens and ends the
+folder, plus ``journal.jsonl``, to which each commit appends one line after the chunk's files are
+written.  Appending keeps a commit O(1) where rewriting the index made it O(chunks) (33 ms a commit
+at 1,600 chunks, minutes of a 100,000-run batch).  A kill at any moment leaves committed chunks
+plus, at most, a torn last line and files the index does not name, which a resumed batch deletes
+and recomputes.  A chunk whose file is missing or changed fails verification the same way.
 
 On Dask, a worker that sees the folder writes its task's files itself (:func:`write_chunk`) and sends
 back only the :class:`Written` receipt; the parent alone writes the index (:meth:`ChunkStore.register`),
@@ -66,24 +68,58 @@ def write_chunk(directory: Path, outcome: Outcome, fingerprint: dict[str, Any]) 
 
 
 class ChunkStore:
-    """The chunks of one folder and their index (``chunks``: id -> fingerprint digest and files)."""
+    """The chunks of one folder and their index (``chunks``: id -> fingerprint digest and files).
+
+    ``index.json`` holds a snapshot and names its journal; ``journal.jsonl`` starts with that name,
+    then one complete line per chunk committed since.  A journal another snapshot replaced (a kill
+    between writing the snapshot and starting the journal) names another and is ignored.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory
         self.path = directory / "index.json"
+        self.journal = directory / "journal.jsonl"
         self.chunks: dict[str, dict[str, Any]] = {}
         self.fingerprints: dict[str, dict[str, Any]] = {}
         self.index_lost = False  # chunk files lay here without a readable index
+        self._journal_name: str | None = None  # the journal the snapshot names
+        self._journal_end = 0  # bytes of the journal that hold whole lines of it (appends go there)
+        self._journaled: set[str] = set()  # fingerprint keys the snapshot or the journal already holds
 
     def load(self) -> None:
         try:
             index = json.loads(self.path.read_text(encoding="utf-8"))
             self.chunks, self.fingerprints = index["chunks"], index["fingerprints"]
+            self._journal_name = index.get("journal")
         except FileNotFoundError:
-            self.chunks, self.fingerprints = {}, {}
+            self.chunks, self.fingerprints, self._journal_name = {}, {}, None
             self.index_lost = any(self.dir.glob("*-*.parquet"))
         except (ValueError, KeyError, TypeError):
-            self.chunks, self.fingerprints, self.index_lost = {}, {}, True
+            self.chunks, self.fingerprints, self._journal_name, self.index_lost = {}, {}, None, True
+        self._journaled = set(self.fingerprints)
+        self._replay()
+
+    def _replay(self) -> None:
+        """Add the journal's commits; stop at the first line that is not whole (a kill tore it: not committed)."""
+        self._journal_end = 0
+        try:
+            data = self.journal.read_bytes()
+        except FileNotFoundError:
+            return
+        end = 0
+        for line in data.split(b"\n")[:-1]:  # what follows the last newline was never a whole line
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                break
+            if end == 0 and (self._journal_name is None or entry != {"journal": self._journal_name}):
+                return  # another snapshot's journal: what it held is in that snapshot, or was removed since
+            if end:
+                self.fingerprints.update(entry.get("fingerprints", {}))
+                self.chunks[entry["chunk"]] = entry["entry"]
+            end += len(line) + 1
+        self._journal_end = end
+        self._journaled = set(self.fingerprints)
 
     def path_of(self, chunk: str, kind: str) -> Path:
         return self.dir / self.chunks[chunk]["files"][kind]["name"]
@@ -120,15 +156,34 @@ class ChunkStore:
                 (self.dir / meta["name"]).unlink(missing_ok=True)
 
     def save(self) -> None:
+        """Write the whole index as a new snapshot that names a new, empty journal."""
         used = {entry["fingerprint"] for entry in self.chunks.values()}
-        index = {"chunks": self.chunks, "fingerprints": {d: fp for d, fp in self.fingerprints.items() if d in used}}
+        self.fingerprints = {d: fp for d, fp in self.fingerprints.items() if d in used}
+        self._journal_name = secrets.token_hex(8)
+        index = {"chunks": self.chunks, "fingerprints": self.fingerprints, "journal": self._journal_name}
         write_atomic(self.path, json.dumps(index, indent=1, sort_keys=True).encode())
+        self.journal.unlink(missing_ok=True)  # folded in (a kill before this leaves one the snapshot ignores)
+        self._journal_end = 0
+        self._journaled = set(self.fingerprints)
 
     def register(self, written: Written, fingerprint: dict[str, Any], key: str) -> None:
-        """Commit a written chunk: its index entry, saved atomically, makes its files count."""
+        """Commit a written chunk: its line, appended whole to the journal, makes its files count."""
+        if self._journal_name is None:  # no snapshot yet to name the journal
+            self.save()
+        line: dict[str, Any] = {"chunk": written.chunk, "entry": {"fingerprint": key, "files": written.files}}
+        if key not in self._journaled:
+            line["fingerprints"] = {key: fingerprint}
+        data = json.dumps(line, sort_keys=True).encode() + b"\n"
+        if self._journal_end == 0:  # a new journal: its first line names it
+            data = json.dumps({"journal": self._journal_name}).encode() + b"\n" + data
+        with open(self.journal, "r+b" if self._journal_end else "wb") as f:
+            f.seek(self._journal_end)
+            f.truncate()  # a torn line of a killed batch, if any
+            f.write(data)
+        self._journal_end += len(data)
+        self._journaled.add(key)
         self.fingerprints[key] = fingerprint
-        self.chunks[written.chunk] = {"fingerprint": key, "files": written.files}
-        self.save()
+        self.chunks[written.chunk] = line["entry"]
 
     def read(self, chunks: list[str], kind: str, columns: list[str] | None = None) -> list[pd.DataFrame]:
         return [pd.read_parquet(self.path_of(c, kind), columns=columns) for c in chunks if self.has(c, kind)]

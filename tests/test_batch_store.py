@@ -1,0 +1,87 @@
+"""The chunk store's index: a snapshot plus an append-only journal, and what a kill can leave of it."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.batch.store import ChunkStore, Written
+
+
+def _written(n: int) -> Written:
+    return Written(f"chunk-{n}", {"runs": {"name": f"runs-chunk-{n}.parquet", "rows": n, "sha256": "0" * 64}},
+                   [f"run-{n}"], 0)
+
+
+def _loaded(directory) -> ChunkStore:
+    store = ChunkStore(directory)
+    store.load()
+    return store
+
+
+def test_commits_are_appended_and_a_snapshot_folds_them_in(tmp_path):
+    store = ChunkStore(tmp_path)
+    store.save()
+    index = (tmp_path / "index.json").read_bytes()
+    for n in range(3):
+        store.register(_written(n), {"scenario": "a"}, "key-a")
+    store.register(_written(3), {"scenario": "b"}, "key-b")
+    assert (tmp_path / "index.json").read_bytes() == index  # a commit no longer rewrites the index
+    lines = (tmp_path / "journal.jsonl").read_bytes().splitlines()
+    assert len(lines) == 5 and sum(b"fingerprints" in line for line in lines) == 2  # each fingerprint once
+    again = _loaded(tmp_path)
+    assert again.chunks == store.chunks and set(again.fingerprints) == {"key-a", "key-b"}
+    again.remove(["chunk-1"])
+    again.save()
+    assert not (tmp_path / "journal.jsonl").exists()
+    assert set(_loaded(tmp_path).chunks) == {"chunk-0", "chunk-2", "chunk-3"}
+    again.register(_written(4), {"scenario": "a"}, "key-a")
+    assert set(_loaded(tmp_path).chunks) == {"chunk-0", "chunk-2", "chunk-3", "chunk-4"}
+    assert _loaded(tmp_path).fingerprints == {"key-a": {"scenario": "a"}, "key-b": {"scenario": "b"}}
+
+
+@settings(max_examples=60, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=10**6))
+def test_a_journal_cut_anywhere_commits_exactly_its_whole_lines(tmp_path_factory, cut):
+    # a kill during an append leaves a prefix of the journal: a chunk counts iff its line is whole
+    folder = tmp_path_factory.mktemp("store")
+    store = ChunkStore(folder)
+    store.save()
+    for n in range(4):
+        store.register(_written(n), {"scenario": "a"}, "key-a")
+    journal = folder / "journal.jsonl"
+    data = journal.read_bytes()
+    cut %= len(data) + 1
+    journal.write_bytes(data[:cut])
+    whole = data[:cut].count(b"\n") - 1  # the first line names the journal
+    survivor = _loaded(folder)
+    assert sorted(survivor.chunks) == [f"chunk-{n}" for n in range(max(whole, 0))]
+    survivor.register(_written(9), {"scenario": "a"}, "key-a")  # the next commit replaces the torn line
+    assert sorted(_loaded(folder).chunks) == [*(f"chunk-{n}" for n in range(max(whole, 0))), "chunk-9"]
+    assert _loaded(folder).fingerprints == {"key-a": {"scenario": "a"}}
+
+
+def test_a_journal_the_snapshot_does_not_name_is_ignored(tmp_path):
+    # killed after a new snapshot was written and before its journal began: the old journal's
+    # chunks are in the snapshot, or were removed on purpose, and must not come back
+    store = ChunkStore(tmp_path)
+    store.save()
+    for n in range(2):
+        store.register(_written(n), {"scenario": "a"}, "key-a")
+    old_journal = (tmp_path / "journal.jsonl").read_bytes()
+    store.remove(["chunk-0"])
+    store.save()
+    (tmp_path / "journal.jsonl").write_bytes(old_journal)
+    assert sorted(_loaded(tmp_path).chunks) == ["chunk-1"]
+
+
+def test_an_index_written_before_the_journal_existed_still_loads(tmp_path):
+    entry = {"fingerprint": "key-a", "files": _written(0).files}
+    (tmp_path / "index.json").write_text(json.dumps({"chunks": {"chunk-0": entry},
+                                                     "fingerprints": {"key-a": {"scenario": "a"}}}))
+    store = _loaded(tmp_path)
+    assert store.chunks == {"chunk-0": entry} and not store.index_lost
+    store.register(_written(1), {"scenario": "a"}, "key-a")
+    assert sorted(_loaded(tmp_path).chunks) == ["chunk-0", "chunk-1"]
