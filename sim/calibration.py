@@ -38,7 +38,7 @@ from scipy import stats
 
 from .batch import run_batch
 from .parameters import PRIORS
-from .runner import parquet_bytes, write_atomic
+from .runner import write_atomic, write_parquet_atomic
 from .scenario import Scenario
 from .validation import MODELS, ordering_table, verdicts
 
@@ -126,7 +126,7 @@ def calibrate(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
         "posterior": summary(posterior).to_dict(orient="records"),
     }
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / "posterior.parquet", parquet_bytes(posterior))
+    write_parquet_atomic(posterior, folder / "posterior.parquet")
     predictive.to_csv(folder / "predictive.csv", index=False, float_format="%.6g")
     write_atomic(folder / "diagnostics.json", json.dumps(diagnostics, indent=2).encode())
     return posterior, predictive, diagnostics

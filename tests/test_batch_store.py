@@ -85,3 +85,23 @@ def test_an_index_written_before_the_journal_existed_still_loads(tmp_path):
     assert store.chunks == {"chunk-0": entry} and not store.index_lost
     store.register(_written(1), {"scenario": "a"}, "key-a")
     assert sorted(_loaded(tmp_path).chunks) == ["chunk-0", "chunk-1"]
+
+
+def test_a_parquet_file_is_streamed_to_disk_with_the_checksum_of_its_bytes(tmp_path):
+    import hashlib
+
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from sim.runner import ROW_GROUP, write_parquet_atomic
+
+    n = 2 * ROW_GROUP + 5  # three row groups, the last one short
+    frame = pd.DataFrame({"run_id": [f"r{k}" for k in range(n)], "value": np.arange(n) / 7.0})
+    path = tmp_path / "runs.parquet"
+    sha = write_parquet_atomic(frame, path, {"sim.fingerprint": "{}"})
+    assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert pq.ParquetFile(path).num_row_groups == 3
+    assert pq.read_schema(path).metadata[b"sim.fingerprint"] == b"{}"
+    pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]  # no temporary left

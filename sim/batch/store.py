@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ..runner import parquet_bytes, write_atomic
+from ..runner import write_atomic, write_parquet_atomic
 from .work import Outcome, steps_table
 
 KINDS = ("steps", "municipalities", "runs", "failures")  # written in this order; the index entry, written last, commits them
@@ -62,7 +62,7 @@ def write_chunk(directory: Path, outcome: Outcome, fingerprint: dict[str, Any]) 
     for kind in KINDS:
         if frames[kind] is not None:
             name = f"{kind}-{chunk}.parquet"
-            sha = write_atomic(directory / name, parquet_bytes(frames[kind], metadata))
+            sha = write_parquet_atomic(frames[kind], directory / name, metadata)
             files[kind] = {"name": name, "rows": len(frames[kind]), "sha256": sha}
     return Written(chunk, files, [row["run_id"] for row in outcome.rows], len(outcome.failures))
 

@@ -26,7 +26,7 @@ from scipy import stats
 
 from ..metrics import METRICS
 from ..parameters import BY_NAME
-from ..runner import parquet_bytes, write_atomic
+from ..runner import write_atomic, write_parquet_atomic
 from ..scenario import Scenario
 from ..structural import as_column, is_structural, recorded, value_of
 from ..structures import check_structure
@@ -207,7 +207,7 @@ def _write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Sc
         """The run ids a chunk contributes, when some of its runs left the plan."""
         return runs["run_id"][source == number[chunk]]
 
-    record: dict[str, Any] = {name: _write(root / name, parquet_bytes(frame)) | {"rows": len(frame)}
+    record: dict[str, Any] = {name: _write_parquet(root / name, frame) | {"rows": len(frame)}
                               for name, frame in (("runs.parquet", runs), ("failures.parquet", failures))}
     for name, by in summary_groups(runs, scenario).items():
         if by is not None and not runs.empty:
@@ -221,7 +221,7 @@ def _write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Sc
         table = pd.concat(municipal, ignore_index=True)
         order = {r: k for k, r in enumerate(runs["run_id"])}
         table = table.iloc[np.argsort(table["run_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
-        record["municipalities.parquet"] = _write(root / "municipalities.parquet", parquet_bytes(table)) | {
+        record["municipalities.parquet"] = _write_parquet(root / "municipalities.parquet", table) | {
             "rows": len(table)}
     else:
         (root / "municipalities.parquet").unlink(missing_ok=True)
@@ -233,6 +233,10 @@ def _write_tables(root: Path, store: ChunkStore, chunks: list[str], scenario: Sc
 
 def _write(path: Path, data: bytes) -> dict[str, Any]:
     return {"sha256": write_atomic(path, data)}
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame) -> dict[str, Any]:
+    return {"sha256": write_parquet_atomic(frame, path)}
 
 
 def _write_steps(folder: Path, store: ChunkStore, owned: dict[str, int],
@@ -257,7 +261,7 @@ def _write_steps(folder: Path, store: ChunkStore, owned: dict[str, int],
             steps = pd.read_parquet(source)
             steps = steps[steps["run_id"].isin(keep)].reset_index(drop=True)
             name = f"part-{chunk}-{hashlib.sha256(' '.join(keep).encode()).hexdigest()[:8]}.parquet"
-            parts[name] = _write(folder / name, parquet_bytes(steps)) | {"rows": len(steps)}
+            parts[name] = _write_parquet(folder / name, steps) | {"rows": len(steps)}
     for path in folder.glob("*.parquet"):
         if path.name not in parts:
             path.unlink()

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..batch.manifest import write_manifest
 from ..metrics import CRITERIA
-from ..runner import parquet_bytes, write_atomic
+from ..runner import write_atomic, write_parquet_atomic
 from ..scenario import Scenario
 from ..structural import as_column, recorded
 from .describe import candidate_in_words
@@ -89,7 +89,7 @@ def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: 
                                                  "ci95_high"])
     pareto = candidates[candidates["on_front"]].reset_index(drop=True)
     (root / "figures").mkdir(exist_ok=True)
-    record = {name: write_atomic(root / name, parquet_bytes(frame)) for name, frame in
+    record = {name: write_parquet_atomic(frame, root / name) for name, frame in
               (("candidates.parquet", candidates), ("comparisons.parquet", comparisons), ("pareto.parquet", pareto))}
     figure = io.BytesIO()
     front_figure(candidates, search).savefig(figure, format="png", dpi=150)
