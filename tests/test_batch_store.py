@@ -1,4 +1,5 @@
-"""The chunk store's index: a snapshot plus an append-only journal, and what a kill can leave of it."""
+"""What a batch writes: the chunk store's index (a snapshot plus an append-only journal, and what a kill
+can leave of it), Parquet tables streamed into their files, and summaries reduced in blocks."""
 
 from __future__ import annotations
 
@@ -105,3 +106,27 @@ def test_a_parquet_file_is_streamed_to_disk_with_the_checksum_of_its_bytes(tmp_p
     assert pq.read_schema(path).metadata[b"sim.fingerprint"] == b"{}"
     pd.testing.assert_frame_equal(pd.read_parquet(path), frame)
     assert [p.name for p in tmp_path.iterdir()] == ["runs.parquet"]  # no temporary left
+
+
+def test_summaries_are_the_same_whatever_block_the_values_are_reduced_in(monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from sim.batch import tables
+    from sim.intervals import ci_half_width
+    from sim.metrics import METRICS
+
+    rng = np.random.default_rng(3)
+    n = 301
+    runs = pd.DataFrame(rng.normal(size=(n, len(METRICS))) * 1e3, columns=list(METRICS))
+    runs.insert(0, "structure", np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, n)])
+    runs.loc[0, "structure"] = "d"  # a group of one run: no interval
+    whole = tables.summarise(runs, ["structure"])
+    monkeypatch.setattr(tables, "SUMMARY_BLOCK", 7)  # a few outcomes at a time, one at a time for large groups
+    pd.testing.assert_frame_equal(tables.summarise(runs, ["structure"]), whole, check_exact=True)
+    assert list(dict.fromkeys(whole["structure"])) == list(dict.fromkeys(runs["structure"]))  # groups first seen first
+    one = whole[(whole["structure"] == "b") & (whole["outcome"] == METRICS[5])].iloc[0]
+    values = runs.loc[runs["structure"] == "b", METRICS[5]].to_numpy()
+    assert one["mean"] == values.mean() and one["std"] == values.std(ddof=1) and one["n"] == len(values)
+    assert np.isclose(one["ci95_high"] - one["mean"], ci_half_width(values), rtol=1e-12)
+    assert whole.loc[whole["structure"] == "d", "std"].isna().all()
