@@ -120,7 +120,7 @@ def local(tasks: Iterable[list[RunSpec]], scenario: Scenario, workers: int, limi
     """
     queue = _Queue(tasks)
     pool: list[_Worker] = []
-    if start_method() == "fork":
+    if start_method() == "fork" and scenario.engine == "numba":
         compile_kernels()  # loaded once here, not once per worker per batch (~0.3 s of a 3 s batch, measured)
     try:
         for _ in range(workers):
