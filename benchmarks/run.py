@@ -1,6 +1,6 @@
 """Speed and memory of the simulation, measured in one run: a table and a JSON line.
 
-    python benchmarks/run.py            # everything (about 25 minutes on 2 cores)
+    python benchmarks/run.py            # everything (about 15 minutes on 2 cores)
     python benchmarks/run.py --quick    # smaller sizes, same measurements (about 5 minutes)
 
 0. profile       where a 520-week run's time goes: construction, then each submodel kernel (timed inside numba)
