@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numba
 from numba import njit
 from numba._dispatcher import compute_fingerprint  # numba's dispatch key (see entry_point)
 
@@ -78,6 +79,13 @@ def weekly(w, s, p, first_week, open_in_arena):
         advance_week(w, s, p, week, open_in_arena)
         yield week
         week += 1
+
+
+STEP_GENERATOR = tuple(int(part) for part in numba.__version__.split(".")[:2]) >= (0, 68)
+"""Whether ``step()`` uses :func:`weekly`.  Numba's cache of generators is unreliable (numba#8679):
+numba 0.60 compiles it again in every process (7.5 s for a first ``step()``, measured, which made
+the lowest-version CI run twice as long); 0.68 loads it and it gives the same weeks (measured).
+Below that, each ``step()`` calls :func:`advance_weeks` for one week, as before."""
 
 
 def entry_point(dispatcher: Any, *args: Any) -> Callable[..., Any]:

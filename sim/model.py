@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import agents as ag
+from . import core
 from . import rng as counter_rng
 from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
 from .core import advance_weeks, entry_point, weekly
@@ -299,7 +300,7 @@ class CoordinationModel(mesa.Model):
         """Advance one week with the chosen engine, then measure and collect once."""
         week = self.steps - 1
         if self.engine == "numba":
-            self._history.append(self._next_week(week))
+            self._history.append(self._next_week(week) if core.STEP_GENERATOR else self._advance(week, 1)[0])
         else:
             self.state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
             ag.python_week(self, week)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sim.core
 from sim import CRITERIA, METRICS, CoordinationModel
 from sim.datasets import load_municipalities
 from sim.metrics import SECTORS
@@ -166,8 +167,11 @@ def assert_same_run(a: CoordinationModel, b: CoordinationModel) -> None:
                                       err_msg=field)
 
 
-def test_stepping_sees_every_change_made_between_weeks():
+@pytest.mark.parametrize("generator", [True, False], ids=["generator", "call per week"])
+def test_stepping_sees_every_change_made_between_weeks(generator, monkeypatch):
     # step() keeps a compiled generator on the arrays it started with: each change below must reach it
+    # (on numba versions that cannot cache it, each step calls the kernel instead: the same weeks)
+    monkeypatch.setattr(sim.core, "STEP_GENERATOR", generator)
     def replace_params(model):
         model.params = model.params._replace(turnover_rate=0.3)
 
