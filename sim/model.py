@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -26,8 +27,8 @@ from .datasets import (
 )
 from .kernels.observation import measure
 from .metrics import CRITERIA, METRICS, SECTORS
-from .parameters import validate
-from .state import PHASES, STATUSES, TOP_STEP, WEEKS_PER_YEAR, grow, initial_state, max_new_assignments
+from .parameters import Params, validate
+from .state import PHASES, STATUSES, TOP_STEP, WEEKS_PER_YEAR, State, grow, initial_state, max_new_assignments
 from .structures import CHANNELS, Measure, OrganisationModel, check_measures, check_structure
 from .world import DIRECTORATE, MINISTRY, World, build_world
 
@@ -63,6 +64,18 @@ class MetricCollector(mesa.DataCollector):
                 super().collect(model)
             finally:
                 self.model_reporters = saved
+
+
+@dataclass(slots=True)
+class _WeekByWeek:
+    """The compiled generator ``step()`` advances, the arrays it was started on, and the week it runs next."""
+
+    week: int
+    state: State
+    world: World
+    params: Params
+    open_in_arena: np.ndarray
+    weeks: Iterator[int]
 
 
 class CoordinationModel(mesa.Model):
@@ -145,7 +158,7 @@ class CoordinationModel(mesa.Model):
         self.state = initial_state(world, self.params, len(METRICS))
         self._open_in_arena = np.zeros(len(world.ar_lead), np.int64)
         self._kernel: Callable[..., None] | None = None  # advance_weeks for this model's types (see _advance)
-        self._weekly: list[Any] | None = None  # the week-by-week generator and what it holds (see _next_week)
+        self._weekly: _WeekByWeek | None = None  # the week-by-week generator (see _next_week)
         self._state_actors: list[ag.StateActor] | None = None
         self._municipality_agents: list[ag.Municipality] | None = None
         self._collector: mesa.DataCollector | None = None
@@ -302,7 +315,7 @@ class CoordinationModel(mesa.Model):
         if self.engine == "numba":
             self._history.append(self._next_week(week) if core.STEP_GENERATOR else self._advance(week, 1)[0])
         else:
-            self.state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
+            self.state = self._grown(week, 1)
             ag.python_week(self, week)
             measure.py_func(self.world, self.state, week)
             self._history.append(self.state.metrics.copy())
@@ -332,8 +345,7 @@ class CoordinationModel(mesa.Model):
 
         Only moves the state: :meth:`_record` (or :meth:`step`) books the weeks.  Runs without the GIL.
         """
-        bound = int(self.state.counters[0]) + max_new_assignments(self.world, first_week, weeks)
-        state = grow(self.state, bound)
+        state = self._grown(first_week, weeks)
         history = np.empty((weeks, len(METRICS)))
         args = (self.world, state, self.params, first_week, weeks, self._open_in_arena, history)
         if state is not self.state or self._kernel is None:
@@ -349,17 +361,20 @@ class CoordinationModel(mesa.Model):
         world, the state or the parameters are not the ones it holds (grown, replaced, or run by
         :meth:`run_weeks` meanwhile); arrays changed in place are seen as they are.
         """
-        state = grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, week))
+        state = self._grown(week, 1)
         held = self._weekly
-        if held is None or held[0] != week or held[1] is not state or held[2] is not self.world \
-                or held[3] is not self.params or held[4] is not self._open_in_arena:
+        if held is None or held.week != week or held.state is not state or held.world is not self.world \
+                or held.params is not self.params or held.open_in_arena is not self._open_in_arena:
             self.state = state
-            held = [week, state, self.world, self.params, self._open_in_arena,
-                    weekly(self.world, state, self.params, week, self._open_in_arena)]
-            self._weekly = held
-        next(held[5])
-        held[0] = week + 1
+            held = self._weekly = _WeekByWeek(week, state, self.world, self.params, self._open_in_arena,
+                                              weekly(self.world, state, self.params, week, self._open_in_arena))
+        next(held.weeks)
+        held.week = week + 1
         return state.metrics.copy()
+
+    def _grown(self, first_week: int, weeks: int) -> State:
+        """The state, its assignment arrays grown to hold what weeks ``first_week ..`` can issue."""
+        return grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, first_week, weeks))
 
     def _record(self, history: np.ndarray) -> None:
         """Book weeks :meth:`_advance` ran: the step count, the metric history, the DataCollector if built."""

@@ -96,8 +96,8 @@ class ChunkStore:
             self.index_lost = any(self.dir.glob("*-*.parquet"))
         except (ValueError, KeyError, TypeError):
             self.chunks, self.fingerprints, self._journal_name, self.index_lost = {}, {}, None, True
-        self._journaled = set(self.fingerprints)
         self._replay()
+        self._journaled = set(self.fingerprints)
 
     def _replay(self) -> None:
         """Add the journal's commits; stop at the first line that is not whole (a kill tore it: not committed)."""
@@ -119,7 +119,6 @@ class ChunkStore:
                 self.chunks[entry["chunk"]] = entry["entry"]
             end += len(line) + 1
         self._journal_end = end
-        self._journaled = set(self.fingerprints)
 
     def path_of(self, chunk: str, kind: str) -> Path:
         return self.dir / self.chunks[chunk]["files"][kind]["name"]
