@@ -55,6 +55,13 @@ def committed(folder: Path) -> int:
     return len(store.chunks)
 
 
+def committed_runs(folder: Path) -> int:
+    """Runs in the chunks the index commits: a chunk file not yet committed (a kill came first) is redone."""
+    store = ChunkStore(folder / ".chunks")
+    store.load()
+    return store.rows(list(store.chunks))
+
+
 def flip(path: Path, count: int = 64) -> None:
     """Flip ``count`` bytes in the middle of a file, as a failing disk or a stray write would."""
     data = bytearray(path.read_bytes())

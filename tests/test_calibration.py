@@ -10,7 +10,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,8 @@ import pytest
 from sim.calibration import CALIBRATED, calibrate, check_calibration_scenario, shortfalls
 from sim.parameters import BY_NAME, PRIORS
 from sim.scenario import load_scenario, scenario_from_dict
+
+from .batch_support import committed, committed_runs, poll
 
 ROOT = Path(__file__).resolve().parents[1]
 PRIOR_RANGES = {p.name: [p.low, p.high] for p in PRIORS}
@@ -95,14 +96,10 @@ def test_a_killed_calibration_resumes_without_redoing_finished_simulations(tmp_p
     cmd = [sys.executable, "-m", "sim.cli", "calibrate", str(scenario), "--out", str(out), "--quiet", "--workers", "2",
            "--predictive-replications", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    chunks = out / "wave1" / ".chunks"
-    for _ in range(3000):  # bounded polling, no clock: until wave 1 has saved a chunk (or the run ended)
-        if proc.poll() is not None or (chunks.is_dir() and any(chunks.glob("runs-*"))):
-            break
-        time.sleep(0.05)
+    poll(lambda: proc.poll() is not None or committed(out / "wave1") >= 1, tries=3000)  # wave 1 committed a chunk
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    saved_before = sum(len(pd.read_parquet(p)) for p in chunks.glob("runs-*.parquet")) if chunks.is_dir() else 0
+    saved_before = committed_runs(out / "wave1")  # a chunk file written but not yet committed is redone, rightly
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     invocations = json.loads((out / "wave1" / "manifest.json").read_text())["invocations"]
