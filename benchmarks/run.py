@@ -209,7 +209,7 @@ def memory(sizes: list[int], weeks: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a fast look")
-    parser.add_argument("--skip-start-up", action="store_true", help="skip the cold-cache compile (~45 s)")
+    parser.add_argument("--skip-start-up", action="store_true", help="skip the cold-cache compile (~15 s)")
     parser.add_argument("--against", default=BEFORE, metavar="REV",
                         help=f"commit whose throughput the target is stated against (default {BEFORE}); '' for none")
     args = parser.parse_args()

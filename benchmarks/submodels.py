@@ -24,6 +24,7 @@ from sim.kernels.observation import measure
 from sim.kernels.staircase import climb_and_erode, staff_turnover
 from sim.metrics import METRICS
 from sim.state import WEEKS_PER_YEAR, grow, max_new_assignments
+from sim.structs import as_struct
 
 SUBMODELS = ("link_arenas", "issue_assignments", "mark_workers", "allocate_effort", "work_on_assignments",
              "conclude_phases", "hold_meetings", "climb_and_erode", "staff_turnover", "update_knowledge",
@@ -91,7 +92,8 @@ def profile(structure: str, weeks: int = 520, repeat: int = 5, seed: int = 42) -
         bound = int(model.state.counters[0]) + max_new_assignments(model.world, 0, weeks)
         model.state = grow(model.state, bound)
         history = np.empty((weeks, len(METRICS)))
-        profiled_weeks(model.world, model.state, model.params, 0, weeks, model._open_in_arena, history, ticks)
+        profiled_weeks(as_struct(model.world), as_struct(model.state), model.params, 0, weeks, model._open_in_arena,
+                       history, ticks)
         plain = CoordinationModel(structure=structure, rng=seed)
         plain.run_weeks(weeks)
         expected = plain.datacollector.get_model_vars_dataframe()[list(METRICS)].to_numpy()[-weeks:]

@@ -607,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "job_script", False):
             return _job_script(args)
         if args.command in COMPILING and not kernels_cached():
-            print(f"{name}: compiling the simulation kernels once for this version of the code (about 40 s on "
+            print(f"{name}: compiling the simulation kernels once for this version of the code (about 15 s on "
                   "two cores; later runs start at once)...", file=sys.stderr, flush=True)
             print(f"{name}: compiled in {compile_kernels():.0f} s", file=sys.stderr, flush=True)
         return args.func(args)

@@ -25,11 +25,15 @@ from .kernels.municipalities import serve_municipalities
 from .kernels.observation import measure
 from .kernels.staircase import climb_and_erode, staff_turnover
 from .state import WEEKS_PER_YEAR
+from .structs import Struct
 
 # error_model="numpy": a float division by zero gives inf or nan instead of raising, so the compiled
 # code carries no zero test per division (a few per cent of a run).  Were a set-up ever to divide by
 # zero, the python engine would raise and the numba engine give a non-finite metric: a batch records
-# either as a failed run.  The kernels compiled on their own (not inlined) are built the same way.
+# either as a failed run.  Every kernel it calls is compiled on its own, built the same way: with the
+# world and the state passed as structs (:mod:`sim.structs`) a call costs two pointers; numba's
+# inlining of each submodel into one function took 5 s more to compile, and these kernels run a
+# 520-week run in 7.9 ms where the inlined ones on tuples took 9.9 ms (measured).
 
 @njit(cache=True, error_model="numpy")
 def advance_week(w, s, p, week, open_in_arena):
@@ -62,7 +66,8 @@ def advance_weeks(w, s, p, first_week, n_weeks, open_in_arena, history):
     """
     for k in range(n_weeks):
         advance_week(w, s, p, first_week + k, open_in_arena)
-        history[k, :] = s.metrics
+        for m in range(history.shape[1]):  # a slice copy would compile numba's shape-mismatch message (5 s)
+            history[k, m] = s.metrics[m]
 
 
 @njit(cache=True, error_model="numpy")
@@ -70,9 +75,9 @@ def weekly(w, s, p, first_week, open_in_arena):
     """The weeks from ``first_week`` on, one per ``next()``: the week-by-week path (``step()``).
 
     A compiled generator keeps its arguments unboxed between weeks, where each call of a kernel
-    from Python unboxes the ~130 world, state and parameter fields again (6 us, a third of a
-    week).  The caller must start a new one whenever the state's arrays are replaced (:func:`grow`)
-    or a week is run another way.
+    from Python types and unboxes the 61 parameters again (520 steps took 1.6x ``run_weeks(520)``
+    that way, 1.04x with the generator, measured).  The caller must start a new one whenever the
+    state's arrays are replaced (:func:`grow`) or a week is run another way.
     """
     week = first_week
     while True:
@@ -91,14 +96,13 @@ Below that, each ``step()`` calls :func:`advance_weeks` for one week, as before.
 def entry_point(dispatcher: Any, *args: Any) -> Callable[..., Any]:
     """The compiled function of ``dispatcher`` for these arguments' types, compiled or loaded if needed.
 
-    Calling it skips numba's type resolution of every argument, which for the world, state and
-    parameter tuples costs three times the call itself (17 us of 23 us, measured): the week-by-week
-    path pays it every week.  The caller must pass arguments of exactly these types.  Found once
-    per process for each type fingerprint (numba's own dispatch key, 10 us to compute), as typing
-    the tuples in Python costs about 3 ms.
+    Calling it skips numba's type resolution of every argument, done in Python for the parameter
+    tuple's 61 fields.  The caller must pass arguments of exactly these types.  Found once per
+    process for each type key (numba's own fingerprint; a struct's numba type), as typing the
+    tuple in Python costs about 3 ms.
     """
     try:
-        key = (dispatcher, *(compute_fingerprint(a) for a in args))
+        key = (dispatcher, *(a._type if isinstance(a, Struct) else compute_fingerprint(a) for a in args))
     except (TypeError, ValueError, NotImplementedError):  # a type numba cannot fingerprint: type it the slow way
         key = None
     found = _ENTRY_POINTS.get(key) if key is not None else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -29,6 +29,7 @@ from .kernels.observation import measure
 from .metrics import CRITERIA, METRICS, SECTORS
 from .parameters import Params, validate
 from .state import PHASES, STATUSES, TOP_STEP, WEEKS_PER_YEAR, State, grow, initial_state, max_new_assignments
+from .structs import as_struct
 from .structures import CHANNELS, Measure, OrganisationModel, check_measures, check_structure
 from .world import DIRECTORATE, MINISTRY, World, build_world
 
@@ -157,19 +158,22 @@ class CoordinationModel(mesa.Model):
         self.world = world
         self.state = initial_state(world, self.params, len(METRICS))
         self._open_in_arena = np.zeros(len(world.ar_lead), np.int64)
-        self._kernel: Callable[..., None] | None = None  # advance_weeks for this model's types (see _advance)
         self._weekly: _WeekByWeek | None = None  # the week-by-week generator (see _next_week)
+        self._structs: tuple[World, State, Any, Any] | None = None  # the kernels' structs of both (see _structs_of)
         self._state_actors: list[ag.StateActor] | None = None
         self._municipality_agents: list[ag.Municipality] | None = None
         self._collector: mesa.DataCollector | None = None
-        (measure if self.engine == "numba" else measure.py_func)(world, self.state, 0)
+        if self.engine == "numba":
+            measure(*self._structs_of(self.state), 0)
+        else:
+            measure.py_func(world, self.state, 0)
         self._history: list[np.ndarray] = [self.state.metrics.copy()]
         if self.engine == "python":  # the reference engine is the agents' own methods
             self._create_agents()
 
     def __getstate__(self) -> dict[str, Any]:
-        """What pickles: all but the compiled kernel's entry point and generator, which are found again."""
-        return {**self.__dict__, "_kernel": None, "_weekly": None}
+        """What pickles: all but the compiled generator and structs, which are made again."""
+        return {**self.__dict__, "_weekly": None, "_structs": None}
 
     def replicate(self, rng: Any) -> CoordinationModel:
         """The same structure, data and parameters from week 0 with another seed, sharing the static world.
@@ -347,11 +351,9 @@ class CoordinationModel(mesa.Model):
         """
         state = self._grown(first_week, weeks)
         history = np.empty((weeks, len(METRICS)))
-        args = (self.world, state, self.params, first_week, weeks, self._open_in_arena, history)
-        if state is not self.state or self._kernel is None:
-            self.state = state
-            self._kernel = entry_point(advance_weeks, *args)
-        self._kernel(*args)
+        self.state = state
+        args = (*self._structs_of(state), self.params, first_week, weeks, self._open_in_arena, history)
+        entry_point(advance_weeks, *args)(*args)
         return history
 
     def _next_week(self, week: int) -> np.ndarray:
@@ -367,10 +369,20 @@ class CoordinationModel(mesa.Model):
                 or held.params is not self.params or held.open_in_arena is not self._open_in_arena:
             self.state = state
             held = self._weekly = _WeekByWeek(week, state, self.world, self.params, self._open_in_arena,
-                                              weekly(self.world, state, self.params, week, self._open_in_arena))
+                                              weekly(*self._structs_of(state), self.params, week, self._open_in_arena))
         next(held.weeks)
         held.week = week + 1
         return state.metrics.copy()
+
+    def _structs_of(self, state: State) -> tuple[Any, Any]:
+        """The world and ``state`` as the kernels take them (:mod:`sim.structs`), made again when either is replaced.
+
+        A struct refers to the arrays themselves: changes made in place need none.
+        """
+        held = self._structs
+        if held is None or held[0] is not self.world or held[1] is not state:
+            held = self._structs = (self.world, state, as_struct(self.world), as_struct(state))
+        return held[2], held[3]
 
     def _grown(self, first_week: int, weeks: int) -> State:
         """The state, its assignment arrays grown to hold what weeks ``first_week ..`` can issue."""

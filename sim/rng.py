@@ -61,7 +61,7 @@ _S30 = np.uint64(30)
 _S31 = np.uint64(31)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _mix_nb(z):
     z = z + _G
     z = (z ^ (z >> _S30)) * _M1
@@ -69,7 +69,7 @@ def _mix_nb(z):
     return z ^ (z >> _S31)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def uniform_nb(key, step, purpose, index):
     """The same draw as :func:`uniform`, compiled (uint64 arithmetic wraps)."""
     h = _mix_nb(_mix_nb(_mix_nb(np.uint64(key) ^ np.uint64(purpose)) ^ np.uint64(step)) ^ np.uint64(index))

@@ -17,10 +17,10 @@ from .. import rng
 from ..rng import uniform_nb as U
 from ..state import R_EFFORT, R_USE, R_USE_EXISTING, WEEKS_PER_YEAR
 
-# An arena's calendar.  The helpers take one arena's values, not the arrays: an inlined call that
+# An arena's calendar.  The helpers take one arena's values, not the arrays: a call that
 # passes arrays pays numba's reference counting on each, which in a loop cost more than the rule.
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def arena_active(start, period, cycle, week):
     """Set up and inside a mandate period (a renewed programme's gap between periods is not)."""
     if week < start:
@@ -33,7 +33,7 @@ def arena_active(start, period, cycle, week):
     return local < period
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def arena_meets(start, period, cycle, every, week):
     """Active and a meeting week: one interval after the start of each period, then every interval."""
     if not arena_active(start, period, cycle, week):
@@ -44,25 +44,25 @@ def arena_meets(start, period, cycle, every, week):
     return (local + 1) % every == 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def arena_ends(start, period, cycle, week):
     """A programme that is not renewed ends this week (seed 004 §4.1)."""
     return period > 0 and cycle < 0 and week == start + period
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def arena_decides(start, period, cycle, decides_from, week):
     """Active with its decision rights (and steering line) in force."""
     return arena_active(start, period, cycle, week) and decides_from >= 0 and week >= decides_from
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def arena_in_use(start, period, cycle, meetings, week):
     """Active and it has met: only then does it coordinate, protect relations or own assignments."""
     return meetings > 0 and arena_active(start, period, cycle, week)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def link_arenas(w, s, p, week):
     """Mark the relations held by arenas in use; collapse those left alone when a programme ends (004 §4.1)."""
     start, period, cycle, decides_from = w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from
@@ -94,13 +94,13 @@ def link_arenas(w, s, p, week):
                         progress[q] = 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def todays_mandate(today, deciding):
     """Effort in an arena runs through a structure of today with today's mandate (no decision rights)."""
     return today and not deciding
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def hold_meetings(w, s, p, week, open_in_arena):
     """Meetings: members attend by engagement, attendees interact and meet the portfolio; costs are booked.
 

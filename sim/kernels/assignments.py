@@ -122,7 +122,7 @@ def new_assignment(w, s, p, week, issuer, t):
     s.counters[N_ISSUED] = a + 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def issue_assignments(w, s, p, week):
     """Annual allocation letters in the first week of each year; ad-hoc letters any week."""
     if week % WEEKS_PER_YEAR == 0:
@@ -134,14 +134,14 @@ def issue_assignments(w, s, p, week):
             new_assignment(w, s, p, week, m, -1)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def joint_decision(start, period, cycle, decides_from, ar, ia, week):
     """Rights in force this week: (the assignment's arena ``ar`` decides, its issuing arena ``ia`` decides)."""
     return (ar >= 0 and arena_decides(start[ar], period[ar], cycle[ar], decides_from[ar], week),
             ia >= 0 and arena_decides(start[ia], period[ia], cycle[ia], decides_from[ia], week))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def mark_workers(w, s, week, open_in_arena):
     """Who works on each open assignment in its current phase (seed 004 §2.3).
 
@@ -227,7 +227,7 @@ def strategic_score(owner, sector_in_field, n_field_sectors, decider, lead, part
     return both / n_field_sectors * depth
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def conclude_phases(w, s, p, week):
     """Move finished assignments on; drop overdue ones; the interpretation dip at implementation.
 
@@ -267,7 +267,8 @@ def conclude_phases(w, s, p, week):
             ring[R_SECTOR + w.n_ministries + owner[lead], slot] += 1.0
             continue
         if phase == DECISION:
-            decider[a, :] = s.a_works[a, :]
+            for i in range(decider.shape[1]):  # a loop, not a slice copy: see sim.core.advance_weeks
+                decider[a, i] = s.a_works[a, i]
             s.a_depth[a] = decider_depth(pair_id, level, decider[a])
             arena_rights, issuing_rights = joint_decision(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from,
                                                           s.a_arena[a], s.a_issuing_arena[a], week)

@@ -33,7 +33,7 @@ from ..world import DIRECTORATE, MINISTRY
 from .arenas import arena_active, arena_decides
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def principals_share(principals, diffusion):
     """Priority left when a collective body steers an assignment: ``1 / (1 + diffusion (principals - 1))``.
 
@@ -45,14 +45,14 @@ def principals_share(principals, diffusion):
     return 1.0 / (1.0 + diffusion * (principals - 1))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def joint_progress(p, useful, step, n_workers):
     """Work gained: useful work at an efficiency rising with the mean step, less the cost of coordinating workers."""
     efficiency = p.coordination_floor + (1.0 - p.coordination_floor) * step / TOP_STEP
     return useful * efficiency / (1.0 + p.coordination_overhead * (n_workers - 1))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def phase_work(p, phase, n_workers):
     """Work a phase needs (seed 004 §2.3); a decision needs more with every extra decider (000 model 3)."""
     if phase == DECISION:
@@ -64,7 +64,7 @@ def phase_work(p, phase, n_workers):
     return p.work_operation
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def steered_by_new(principals, in_new_arena, deciding):
     """The assignment's effort runs through something other than today's lines and arenas (000 criterion 6).
 
@@ -75,7 +75,7 @@ def steered_by_new(principals, in_new_arena, deciding):
     return principals > 0 or in_new_arena or deciding
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def allocate_effort(w, s, p, week):
     """Each state actor splits its cross-sector capacity over its assignments and the parallel plans.
 
@@ -108,7 +108,7 @@ def allocate_effort(w, s, p, week):
             effort[a, i] = share if effort[a, i] > 0.0 else effort[a, i]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def work_on_assignments(w, s, p, week, open_in_arena):
     """Progress every open assignment; record joint work, the knowledge it carries, and where effort went.
 

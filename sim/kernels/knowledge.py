@@ -16,7 +16,7 @@ from numba import njit
 from .arenas import arena_active
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def update_knowledge(w, s, p, week):
     """Portfolios grow with lagged evaluation work; actors close part of the gap to the best knowledge they met."""
     start, period, cycle = w.ar_start, w.ar_period, w.ar_cycle

@@ -19,13 +19,13 @@ from .arenas import arena_in_use, arena_meets
 from .staircase import staircase_step
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def regional_chain(p, level):
     """Strength of a regional office's link to municipalities at ``level`` with the lead agency."""
     return p.regional_chain_floor + (1.0 - p.regional_chain_floor) * level / TOP_STEP
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def local_gain(p, pooled, channel):
     """Local coordination progress from one take-up: pooled financing, a sector grant, or guidance/measure."""
     if pooled:
@@ -35,7 +35,7 @@ def local_gain(p, pooled, channel):
     return p.local_gain_guidance
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def serve_municipalities(w, s, p, week):
     """State signals reach municipalities via Statsforvalteren; they take up and coordinate locally."""
     number_of, sf_of, korus_of, capacity, adequacy = (w.mu_number, w.mu_statsforvalter, w.mu_korus, w.mu_capacity,

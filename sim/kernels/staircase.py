@@ -14,7 +14,7 @@ from ..rng import uniform_nb as U
 from ..state import TOP_STEP, WEEKS_PER_YEAR
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def climb_gate(p, target, knowledge, mandate, decision):
     """How readily a relation climbs to ``target`` (seed 004 §2.2, figure 2)."""
     if target <= 2:
@@ -24,7 +24,7 @@ def climb_gate(p, target, knowledge, mandate, decision):
     return 1.0 if decision else 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def staircase_step(level, progress, idle, interaction, cap, floor, mandate, decision, knowledge, p, key, week, purpose,
                    ident):
     """One week of one relation on the staircase: its new ``(level, progress, idle)``; climb with interaction, erode without.
@@ -57,7 +57,7 @@ def staircase_step(level, progress, idle, interaction, cap, floor, mandate, deci
     return level, progress, idle
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def climb_and_erode(w, s, p, week):
     """Relations with interaction climb (and record the contact); idle ones slip past a delay."""
     floor, pair_i, pair_j = w.pair_floor, w.pair_i, w.pair_j
@@ -72,7 +72,7 @@ def climb_and_erode(w, s, p, week):
                                                         rng.EROSION, q)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def staff_turnover(w, s, p, week):
     """Key staff change: informal relations of that actor drop a step (seed 004 §3.2.3)."""
     pair_id, floor = w.pair_id, w.pair_floor
