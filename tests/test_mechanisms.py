@@ -16,6 +16,7 @@ from sim.intervals import welch_interval
 from sim.kernels.assignments import conclude_phases, mark_workers
 from sim.kernels.effort import principals_share
 from sim.state import DECISION, FIRST_OPEN, IMPLEMENTATION, N_ISSUED, OPEN
+from sim.structs import as_struct
 from sim.structures import catalogue
 from sim.world import decision_week
 
@@ -49,9 +50,9 @@ def _decision_ready(structure, week, engine, **kwargs):
 def test_implementers_outside_the_decision_dip_when_they_must_interpret(engine):
     # seed 004 §2.3: step 4 in the decision phase, about step 2 in implementation
     m, q = _decision_ready("baseline", 0, engine)
-    mark_workers(m.world, m.state, 0, m._open_in_arena)
+    mark_workers(as_struct(m.world), as_struct(m.state), 0, m._open_in_arena)
     if engine == "numba":
-        conclude_phases(m.world, m.state, m.params, 0)
+        conclude_phases(as_struct(m.world), as_struct(m.state), m.params, 0)
     else:
         m.state_actors[m.state.a_lead[0]].conclude(0, 0)
     assert m.state.a_phase[0] == IMPLEMENTATION
@@ -61,8 +62,8 @@ def test_implementers_outside_the_decision_dip_when_they_must_interpret(engine):
 def test_no_dip_when_implementers_took_part_in_a_joint_decision():
     # model 2's programme board has decision rights from week 78; Udir sits on it
     m, q = _decision_ready("model2", 100, "numba")
-    mark_workers(m.world, m.state, 100, m._open_in_arena)
-    conclude_phases(m.world, m.state, m.params, 100)
+    mark_workers(as_struct(m.world), as_struct(m.state), 100, m._open_in_arena)
+    conclude_phases(as_struct(m.world), as_struct(m.state), m.params, 100)
     assert m.state.a_phase[0] == IMPLEMENTATION
     assert m.state.level[q] == 4
     assert m.state.a_principals[0] == 2  # the board owns it jointly: HOD's and KD's sectors decided
@@ -120,10 +121,10 @@ def test_decisions_carried_out_in_the_lines_dip_even_for_deciders(engine):
     # 000 model 3: the arena decides, the members' lines carry the work out (004 §2.3)
     m, q = _decision_ready("model3", 200, engine, mandate_change_week=104)
     assert m.world.ar_in_line[m.world.field_arena]
-    mark_workers(m.world, m.state, 200, m._open_in_arena)
+    mark_workers(as_struct(m.world), as_struct(m.state), 200, m._open_in_arena)
     assert m.state.a_works[0, _index(m, "Udir")]  # Udir decides in the arena ...
     if engine == "numba":
-        conclude_phases(m.world, m.state, m.params, 200)
+        conclude_phases(as_struct(m.world), as_struct(m.state), m.params, 200)
     else:
         m.state_actors[m.state.a_lead[0]].conclude(0, 200)
     assert m.state.level[q] == m.params.interpretation_level  # ... and its line still has to interpret
