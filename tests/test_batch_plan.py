@@ -12,7 +12,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.batch.specs import PlanIndex, groups, plan, planned_runs, run_spec
+from sim.batch.specs import FinishedRuns, PlanIndex, groups, plan, planned_runs, run_spec
 from sim.batch.store import ChunkStore, write_chunk
 from sim.batch.tables import collect_runs, current_points
 from sim.batch.work import Outcome, identity_row
@@ -81,3 +81,18 @@ def test_collected_runs_are_in_plan_order_once_each_first_chunk_first(tmp_path):
     assert list(runs["point"]) == [specs[k].point for k in (0, 2, 7, 11)]
     assert runs["turnover_rate"].notna().all()
     assert list(runs.columns[:6]) == ["run_id", "structure", "measures", "point", "replication", "seed"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=12), max_size=12),
+       st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=20), st.sampled_from([1, 3, 4096]))
+def test_the_finished_runs_answer_as_a_set_of_their_ids_would(commits, asked, merge_at):
+    finished, reference = FinishedRuns(), set()
+    finished.MERGE_AT = merge_at  # small: the merges into the sorted ids happen within a few commits
+    for commit in commits:
+        ids = [f"{k:016x}" for k in commit]
+        finished.update(ids)
+        reference.update(ids)
+        assert len(finished) == len(reference)
+        for key in [*asked, *commit]:
+            assert (f"{key:016x}" in finished) == (f"{key:016x}" in reference)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import weakref
 
-import numpy as np
 from numba import njit
 
 from sim import CoordinationModel

@@ -25,7 +25,7 @@ from .errors import BatchConflict
 from .fingerprint import PLAN_FIELDS, differences, digest, fingerprint
 from .lock import FolderLock
 from .manifest import FINAL_FIELDS, now, read_manifest, versions, write_manifest
-from .specs import PlanIndex, RunSpec
+from .specs import FinishedRuns, PlanIndex, RunSpec
 from .store import ChunkStore, Written, embedded_fingerprint, write_chunk
 from .tables import write_tables
 from .work import Outcome
@@ -38,7 +38,7 @@ class ResultFolder:
         self.root = root
         self.store = ChunkStore(root / ".chunks")
         self.lock = FolderLock(root)
-        self.finished: set[str] = set()  # run ids of the committed runs made with this fingerprint
+        self.finished = FinishedRuns()  # run ids of the committed runs made with this fingerprint
         self.manifest: dict[str, Any] = {}
         self.notes: list[str] = []  # what opening found and repaired, for the caller to print
         self._key = ""
