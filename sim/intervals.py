@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 
 def ci_half_width(values: np.ndarray, level: float = 0.95) -> float:
@@ -13,7 +12,7 @@ def ci_half_width(values: np.ndarray, level: float = 0.95) -> float:
     n = len(values)
     if n < 2:
         return math.inf
-    return float(stats.t.ppf(0.5 + level / 2, n - 1) * np.std(values, ddof=1) / math.sqrt(n))
+    return _t_quantile(0.5 + level / 2, n - 1) * float(np.std(values, ddof=1)) / math.sqrt(n)
 
 
 def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -26,5 +25,12 @@ def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[f
     if se == 0.0:
         return diff, diff, diff
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, dof)) * se
+    half = _t_quantile(0.5 + level / 2, dof) * se
     return diff, diff - half, diff + half
+
+
+def _t_quantile(q: float, dof: float) -> float:
+    """Student's t quantile.  scipy.stats is imported here, on first use: ``import sim`` need not pay its 0.3 s."""
+    from scipy import stats
+
+    return float(stats.t.ppf(q, dof))
