@@ -1,7 +1,7 @@
 """Speed and memory of the simulation, measured in one run: a table and a JSON line.
 
-    python benchmarks/run.py            # everything (about 15 minutes on 2 cores)
-    python benchmarks/run.py --quick    # smaller sizes, same measurements (about 5 minutes)
+    python benchmarks/run.py            # everything (about 5 minutes on 2 cores)
+    python benchmarks/run.py --quick    # smaller sizes, same measurements (about 2 minutes)
 
 0. profile       where a 520-week run's time goes: construction, then each submodel kernel (timed inside numba)
 1. engine ratio  numba vs pure-Python engine, whole 520-week runs with construction, same seed, outputs checked equal
