@@ -131,7 +131,7 @@ def issue_assignments(w, s, p, week):
                 new_assignment(w, s, p, week, w.st_issuer[t], t)
     for m in range(w.n_ministries):
         if U(w.key, week, rng.ISSUE_ADHOC, m) < p.adhoc_rate / WEEKS_PER_YEAR:
-            new_assignment(w, s, p, week, m, -1)
+            new_assignment(w, s, p, week, m, np.int64(-1))  # typed, not Literal[int](-1): one specialisation
 
 
 @njit(cache=True, error_model="numpy")

@@ -128,7 +128,7 @@ def work_on_assignments(w, s, p, week, open_in_arena):
         if status[a] != OPEN:
             continue
         lead = lead_of[a]
-        n_workers = 0
+        n_workers = np.int64(0)  # typed from the start, or numba compiles the callees for Literal[int](0) too
         for i in range(w.n_state):
             if works[a, i]:
                 workers[n_workers] = i

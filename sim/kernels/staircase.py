@@ -7,6 +7,7 @@ A relation's knowledge is what its two actors hold (:mod:`sim.kernels.knowledge`
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from .. import rng
@@ -63,11 +64,12 @@ def climb_and_erode(w, s, p, week):
     floor, pair_i, pair_j = w.pair_floor, w.pair_i, w.pair_j
     level, progress, idle, interaction, contact = s.level, s.progress, s.idle, s.interaction, s.last_contact
     mandate_link, decision_link, knowledge = s.mandate_link, s.decision_link, s.knowledge
+    top = np.int64(TOP_STEP)  # typed, not Literal[int](4): staircase_step compiles once for both callers
     for q in range(len(floor)):
         if interaction[q] > 0.0:
             contact[q] = week
         shared = 0.5 * (knowledge[pair_i[q]] + knowledge[pair_j[q]])
-        level[q], progress[q], idle[q] = staircase_step(level[q], progress[q], idle[q], interaction[q], TOP_STEP, floor[q],
+        level[q], progress[q], idle[q] = staircase_step(level[q], progress[q], idle[q], interaction[q], top, floor[q],
                                                         mandate_link[q], decision_link[q], shared, p, w.key, week,
                                                         rng.EROSION, q)
 
