@@ -22,7 +22,8 @@ from sim.cli import main
 
 from .batch_support import TINY, committed, descendants, gone, poll, reap, sim, toml
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and process trees of Linux")
+pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and process trees of Linux"),
+              pytest.mark.timeout(240)]  # each waits on processes: a hang fails here, with the stack, not CI's limit
 
 # the Python engine: slow enough (~0.1 s a run) that every moment below is seen before the batch ends
 SLOW = {"name": "slow", "structures": ["baseline", "model1", "model2", "model3"], "weeks": 20, "replications": 6,

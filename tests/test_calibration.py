@@ -87,6 +87,7 @@ def test_calibrating_again_into_the_same_folder_runs_nothing_new(tiny):
         assert json.loads(manifest.read_text())["invocations"][-1]["runs_new"] == 0, manifest
 
 
+@pytest.mark.timeout(360)  # waits on a `sim calibrate` process, killed: a hang fails here, with the stack
 def test_a_killed_calibration_resumes_without_redoing_finished_simulations(tmp_path):
     scenario = tmp_path / "cal.toml"
     ranges = "\n".join(f"ranges.{n} = [{lo}, {hi}]" for n, (lo, hi) in PRIOR_RANGES.items())
