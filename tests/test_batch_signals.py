@@ -183,6 +183,29 @@ def test_a_full_disk_exits_3_saying_where_and_resumes_once_there_is_room(tmp_pat
     assert (out / "runs.parquet").read_bytes() == (whole / "runs.parquet").read_bytes()
 
 
+SUSPENDED_EXECUTOR = """
+import gc, json, multiprocessing, sys
+from sim.batch import plan
+from sim.batch.executors import local
+from sim.batch.shutdown import Shutdown
+from sim.scenario import scenario_from_dict
+gc.disable()  # nothing collects the executor: only what runs at exit can end its workers
+scenario = scenario_from_dict(json.loads(sys.argv[1]))
+outcomes = local(([spec] for spec in plan(scenario)), scenario, 2, 600.0, Shutdown())
+next(outcomes)  # both workers started; the executor stays suspended, its `finally` never runs
+print(*(p.pid for p in multiprocessing.active_children() if p.name == "sim-worker"), flush=True)
+"""  # ... and the interpreter exits, multiprocessing's exit handler joining every child it started
+
+
+@pytest.mark.timeout(120)  # without the workers' finalizer the parent waited forever in Process.join()
+def test_a_parent_exiting_with_its_executor_suspended_ends_its_workers_and_exits():
+    done = subprocess.run([sys.executable, "-c", SUSPENDED_EXECUTOR, json.dumps(TINY)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert len(workers) == 2 and poll(lambda: gone(workers), tries=40)
+
+
 HANGING_BATCH = """
 import sys, time
 import sim.batch.work as work
