@@ -27,6 +27,7 @@ with warnings.catch_warnings():  # Solara's lint of Mesa's own ComponentsView (a
 from sim.metrics import CRITERIA
 from sim.model import CoordinationModel
 from sim.network import actor_network
+from sim.parameters import WEEKS_PER_YEAR
 from sim.structures import catalogue
 
 MEASURES: tuple[str, ...] = tuple(catalogue().measures)
@@ -72,7 +73,7 @@ def describe(model: CoordinationModel) -> str:
     measures = " + ".join(model.measures) or "no measures"
     horizon = f" of {model.horizon_weeks}" if model.horizon_weeks else ""
     seed = getattr(model, "seed", None)
-    return (f"Week {model.steps}{horizon} (year {model.steps / 52:.1f}) · {model.structure} · {measures}"
+    return (f"Week {model.week}{horizon} (year {model.week / WEEKS_PER_YEAR:.1f}) · {model.structure} · {measures}"
             + ("" if seed is None else f" · seed {seed}"))
 
 
@@ -87,7 +88,7 @@ CRITERIA_INCHES = (5.2, 3.6)
 def network_figure(model: CoordinationModel) -> Figure:
     """The actor network sized for one SolaraViz cell, titled with the week only (the line above says the rest)."""
     fig = Figure(figsize=NETWORK_INCHES, layout="constrained")
-    actor_network(model, ax=fig.add_subplot(), title=f"week {model.steps}", legend="below")
+    actor_network(model, ax=fig.add_subplot(), title=f"week {model.week}", legend="below")
     return fig
 
 
@@ -118,7 +119,7 @@ def NetworkView(model: CoordinationModel) -> None:
     solara.Style(".v-tabs:has(.v-tab):not(:has(.v-tab ~ .v-tab)) { display: none; }")
     with solara.Column(classes=["sim-network"], gap="4px"):
         solara.Text(describe(model), classes=["sim-week"], style={"font-weight": "bold"})
-        solara.FigureMatplotlib(network_figure(model), format="png", dependencies=[model, model.steps],
+        solara.FigureMatplotlib(network_figure(model), format="png", dependencies=[model, model.week],
                                 dpi=CELL_DPI)
 
 
@@ -127,7 +128,7 @@ def CriteriaView(model: CoordinationModel) -> None:
     """The six criteria of :data:`sim.CRITERIA`, week by week; redrawn on every step."""
     update_counter.get()
     with solara.Column(classes=["sim-criteria"]):
-        solara.FigureMatplotlib(criteria_figure(model), format="png", dependencies=[model, model.steps],
+        solara.FigureMatplotlib(criteria_figure(model), format="png", dependencies=[model, model.week],
                                 dpi=CELL_DPI)
 
 
