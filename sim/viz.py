@@ -43,11 +43,14 @@ class ViewModel(CoordinationModel):
     ``ViewModel(structure="model2", seed=7, outreach=True)`` is
     ``CoordinationModel(structure="model2", measures=("outreach",), seed=7, horizon_weeks=520)``.
     ``mandate_change`` is the select's text: ``"never"`` or a week. Keywords that are not
-    measures go to :class:`~sim.model.CoordinationModel` unchanged.
+    measures go to :class:`~sim.model.CoordinationModel` unchanged. ``scenario`` is what Mesa
+    3.5's SolaraViz adds on Reset (a default Mesa Scenario, whose only content is a random
+    generator); the seed in the sidebar decides the run, so it is not used.
     """
 
     def __init__(self, structure: str = "baseline", seed: int | None = DEFAULT_SEED,
-                 horizon_weeks: int | None = DEFAULT_WEEKS, mandate_change: str = "never", **kwargs: Any) -> None:
+                 horizon_weeks: int | None = DEFAULT_WEEKS, mandate_change: str = "never", scenario: Any = None,
+                 **kwargs: Any) -> None:
         switches = {name: bool(kwargs.pop(name, False)) for name in MEASURES}
         measures = tuple(name for name, on in switches.items() if on)
         self.seed = None if seed is None else int(seed)
