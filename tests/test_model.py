@@ -39,11 +39,11 @@ def test_agent_sets_are_views_of_the_state():
     m = simulate("model3", 60, rng=2)
     assert len(m.ministries) == 8 and len(m.municipalities) == 357
     assert len(m.directorates) == 13 and len(m.regional_offices) == 17
-    hdir = m.directorates.select(lambda a: a.code == "Hdir")[0]
-    bufdir = m.directorates.select(lambda a: a.code == "Bufdir")[0]
+    [hdir] = m.directorates.select(lambda a: a.code == "Hdir")
+    [bufdir] = m.directorates.select(lambda a: a.code == "Bufdir")
     q = m.world.pair_id[hdir.index, bufdir.index]
     assert hdir.level_with(bufdir) == m.state.level[q]
-    oslo = m.municipalities.select(lambda a: a.number == 301)[0]
+    [oslo] = m.municipalities.select(lambda a: a.number == 301)
     assert oslo.population > 600_000
     assert oslo.local_level == m.state.local_level[oslo.row]
     assert sum(m.municipalities.get("outreach")) == int(m.state.outreach.sum())
