@@ -122,8 +122,8 @@ def NetworkView(model: CoordinationModel) -> None:
     solara.Style(".v-tabs:has(.v-tab):not(:has(.v-tab ~ .v-tab)) { display: none; }")
     with solara.Column(classes=["sim-network"], gap="4px"):
         solara.Text(describe(model), classes=["sim-week"], style={"font-weight": "bold"})
-        solara.FigureMatplotlib(network_figure(model), format="png", dependencies=[model, model.week],
-                                dpi=CELL_DPI)
+        figure = solara.use_memo(lambda: network_figure(model), dependencies=[model, model.week])
+        solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.week], dpi=CELL_DPI)
 
 
 @solara.component
@@ -131,8 +131,15 @@ def CriteriaView(model: CoordinationModel) -> None:
     """The six criteria of :data:`sim.CRITERIA`, week by week; redrawn on every step."""
     update_counter.get()
     with solara.Column(classes=["sim-criteria"]):
-        solara.FigureMatplotlib(criteria_figure(model), format="png", dependencies=[model, model.week],
-                                dpi=CELL_DPI)
+        figure = solara.use_memo(lambda: criteria_figure(model), dependencies=[model, model.week])
+        solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.week], dpi=CELL_DPI)
+
+
+# Play waits this long between weeks: Mesa's play thread must not change the model faster than the page draws
+# it (both figures take ~0.4 s on two cores), else every render pass finds a new week, the render loop never
+# settles and Solara gives up ("Too many renders triggered"), killing the page. 500 ms is the slider's maximum;
+# Render Interval plays several weeks a frame
+PLAY_INTERVAL_MS = 500
 
 
 def make_page(model: CoordinationModel | None = None):
@@ -140,7 +147,7 @@ def make_page(model: CoordinationModel | None = None):
     if model is None:
         model = ViewModel()
     return SolaraViz(model, components=[NetworkView, CriteriaView], model_params=MODEL_PARAMS,
-                     play_interval=150, name="samordning-sim: the coordination staircase")
+                     play_interval=PLAY_INTERVAL_MS, name="samordning-sim: the coordination staircase")
 
 
 page = make_page()

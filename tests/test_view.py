@@ -221,54 +221,64 @@ def test_view_in_a_browser_shows_the_network_and_steps_and_plays_the_model(view_
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(url, wait_until="domcontentloaded", timeout=UI_TIMEOUT_MS)
             try:
-                page.wait_for_selector(".sim-network img", state="visible", timeout=UI_TIMEOUT_MS)
-            except PlaywrightError:
-                page.screenshot(path=str(tmp_path / "view-failed.png"), full_page=True)
-                raise AssertionError(f"the network never rendered; page errors: {errors}; server log:\n"
-                                     f"{log.read_text(errors='replace')[-3000:]}") from None
-
-            # the network is an image drawn by actor_network, with the week above it, and the criteria beside it
-            network = page.locator(".sim-network img")
-            assert network.evaluate("img => img.naturalWidth") > 300
-            assert network.bounding_box()["height"] > 200
-            assert page.locator(".sim-criteria img").is_visible()
-            assert not page.get_by_text("Page 0").is_visible()  # one page: no tab labelled "Page 0"
-            assert _week(page).startswith("Week 0 of 520 (year 0.0) · baseline · no measures · seed 42")
-            first_image = network.get_attribute("src")
-
-            # Step advances the model one week; the network is redrawn
-            step = page.get_by_role("button", name="Step")
-            for week in (1, 2, 3):
-                step.click()
-                page.wait_for_function(AT_WEEK, arg=week, timeout=UI_TIMEOUT_MS)
-            page.wait_for_function("src => document.querySelector('.sim-network img').src !== src",
-                                   arg=first_image, timeout=UI_TIMEOUT_MS)
-
-            # another organisation model and a measure, then Reset builds that model at week 0
-            page.locator(".v-select").first.click()
-            page.get_by_role("option", name="model3").click()
-            page.get_by_text("outreach", exact=True).click()
-            page.get_by_role("button", name="Reset").click()
-            page.wait_for_function(f"() => {WEEK_LINE}.startsWith('Week 0 of 520 (year 0.0) · model3 · outreach')",
-                                   timeout=UI_TIMEOUT_MS)
-            for week in (1, 2, 3, 4):
-                step.click()
-                page.wait_for_function(AT_WEEK, arg=week, timeout=UI_TIMEOUT_MS)
-            # play runs on by itself until paused
-            page.get_by_role("button", name="▶").click()
-            page.wait_for_function(f"() => parseInt({WEEK_LINE}.split(' ')[1]) >= 8", timeout=UI_TIMEOUT_MS)
-            page.get_by_role("button", name="❚❚").click()
-            page.get_by_role("button", name="▶").wait_for(timeout=UI_TIMEOUT_MS)
-            page.wait_for_timeout(500)  # let the last image arrive before the screenshot
-            shot = tmp_path / "view.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            if os.environ.get("SIM_SCREENSHOT_DIR"):
-                target = Path(os.environ["SIM_SCREENSHOT_DIR"])
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copy(shot, target / "view.png")
+                _play_with_the_view(page, url)
+            except PlaywrightError as exc:  # say what the page showed, and keep a picture of it
+                _screenshot(page, tmp_path / "view-failed.png")
+                raise AssertionError(f"{exc.message.splitlines()[0]}; the page's week line: {page.evaluate(WEEK_LINE)!r}; page "
+                                     f"errors: {errors}; server log:\n{log.read_text(errors='replace')[-3000:]}") from None
+            _screenshot(page, tmp_path / "view.png")
             assert not errors, errors
         finally:
             browser.close()
+
+
+def _play_with_the_view(page, url: str) -> None:
+    """What a user does: look at the page, step, pick another model and a measure, reset, step, play, pause."""
+    page.goto(url, wait_until="domcontentloaded", timeout=UI_TIMEOUT_MS)
+    page.wait_for_selector(".sim-network img", state="visible", timeout=UI_TIMEOUT_MS)
+
+    # the network is an image drawn by actor_network, with the week above it, and the criteria beside it
+    network = page.locator(".sim-network img")
+    assert network.evaluate("img => img.naturalWidth") > 300
+    assert network.bounding_box()["height"] > 200
+    assert page.locator(".sim-criteria img").is_visible()
+    assert not page.get_by_text("Page 0").is_visible()  # one page: no tab labelled "Page 0"
+    assert _week(page).startswith("Week 0 of 520 (year 0.0) · baseline · no measures · seed 42")
+    first_image = network.get_attribute("src")
+
+    # Step advances the model one week; the network is redrawn
+    step = page.get_by_role("button", name="Step")
+    for week in (1, 2, 3):
+        step.click()
+        page.wait_for_function(AT_WEEK, arg=week, timeout=UI_TIMEOUT_MS)
+    page.wait_for_function("src => document.querySelector('.sim-network img').src !== src",
+                           arg=first_image, timeout=UI_TIMEOUT_MS)
+
+    # another organisation model and a measure, then Reset builds that model at week 0
+    page.locator(".v-select").first.click()
+    page.get_by_role("option", name="model3").click()
+    page.get_by_text("outreach", exact=True).click()
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function(f"() => {WEEK_LINE}.startsWith('Week 0 of 520 (year 0.0) · model3 · outreach')",
+                           timeout=UI_TIMEOUT_MS)
+    for week in (1, 2, 3, 4):
+        step.click()
+        page.wait_for_function(AT_WEEK, arg=week, timeout=UI_TIMEOUT_MS)
+    # play runs on by itself until paused
+    page.get_by_role("button", name="▶").click()
+    page.get_by_role("button", name="❚❚").wait_for(timeout=UI_TIMEOUT_MS)  # playing
+    page.wait_for_function(f"() => parseInt({WEEK_LINE}.split(' ')[1]) >= 8", timeout=UI_TIMEOUT_MS)
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for(timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(500)  # let the last image arrive before the screenshot
+
+
+def _screenshot(page, path: Path) -> None:
+    """The whole page into ``path``, and into $SIM_SCREENSHOT_DIR if set (CI keeps it)."""
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    if os.environ.get("SIM_SCREENSHOT_DIR"):
+        target = Path(os.environ["SIM_SCREENSHOT_DIR"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / path.name)
