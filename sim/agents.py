@@ -15,18 +15,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from . import rng
 from .kernels import arenas as kar
 from .kernels import assignments as kas
+from .kernels import capacity as kca
 from .kernels import effort as kef
 from .kernels import municipalities as kmu
+from .kernels import programmes as kpr
 from .kernels import staircase as kst
 from .rng import uniform as U
 from .state import (
     COMPLETED,
     DECISION,
-    DROPPED,
     FIRST_OPEN,
     GRANT,
     GUIDANCE,
@@ -34,15 +36,14 @@ from .state import (
     INITIATIVE,
     MEASURE,
     N_COMPLETED,
-    N_DROPPED,
     N_ISSUED,
     OPEN,
     OPERATION,
     R_COMPLETED,
     R_DELIVERY,
-    R_DROPPED,
     R_EFFORT,
     R_LEAD_TIME,
+    R_LOAD,
     R_PARTICIPANT,
     R_SECTOR,
     R_STRATEGIC,
@@ -62,9 +63,17 @@ if TYPE_CHECKING:
 # formulas for one entity, shared with the kernels (plain Python via numba's py_func)
 _active = kar.arena_active.py_func
 _meets = kar.arena_meets.py_func
-_ends = kar.arena_ends.py_func
+_period_ends = kar.period_ends.py_func
 _decides = kar.arena_decides.py_func
 _in_use = kar.arena_in_use.py_func
+_holds = kar.holds.py_func
+_convene_arena = kca.convene_arena.py_func
+_consult = kca.consult.py_func
+_awaits_assent = kas.awaits_assent.py_func
+_release_arena = kpr.release_arena.py_func
+_drop_assignment = kas.drop_assignment.py_func
+_collective_principals = kas.collective_principals.py_func
+_available = kef.available.py_func
 _staircase_step = kst.staircase_step.py_func
 _principals_share = kef.principals_share.py_func
 _joint_progress = kef.joint_progress.py_func
@@ -114,7 +123,7 @@ class StateActor(mesa.Agent):
 
     # --- rules (python engine) ---
     def allocate_effort(self, open_ids: list[int]) -> None:
-        """Split capacity over the assignments this actor works on now and the parallel plans (``effort.allocate_effort``)."""
+        """Split the capacity its structures leave over its assignments and plans (``effort.allocate_effort``)."""
         w, s, p, i = self.model.world, self.model.state, self.model.params, self.index
         total = 0.0
         weights = []
@@ -124,12 +133,13 @@ class StateActor(mesa.Agent):
                 weight = 1.0 if (s.a_letter[a, i] or w.kind[i] == MINISTRY) else p.weak_priority
                 if s.a_adhoc[a]:
                     weight *= p.adhoc_weight
-                weight *= _principals_share(s.a_principals[a], p.responsibility_diffusion)
+                weight *= _principals_share(s.a_steering[a], p.responsibility_diffusion)
             weights.append(weight)
             total += weight
         background = p.parallel_plans * p.plan_weight
+        capacity = _available(w.capacity[i], s.load[i])
         for a, weight in zip(open_ids, weights, strict=True):
-            s.a_effort[a, i] = w.capacity[i] * weight / (total + background) if weight > 0.0 else 0.0
+            s.a_effort[a, i] = capacity * weight / (total + background) if weight > 0.0 else 0.0
 
     def update_relations(self, week: int) -> None:
         """Climb relations with interaction, erode idle ones, to higher-indexed actors (``staircase.climb_and_erode``)."""
@@ -161,68 +171,43 @@ class StateActor(mesa.Agent):
         s.knowledge[i] = k + p.knowledge_uptake * max(0.0, s.reach[i] - k) - p.knowledge_decay * (k - p.knowledge_initial)
 
     # --- as an arena's lead ---
-    def convene(self, arena: int, week: int) -> None:
+    def link(self, arena: int, week: int) -> None:
         """Mark the relations the arena holds this week if it is in use (``arenas.link_arenas``)."""
         w, s = self.model.world, self.model.state
         if _in_use(*_calendar(w, arena), s.meetings[arena], week):
             rights = _decides(*_calendar(w, arena), w.ar_decides_from[arena], week)
+            mandate = _holds(w.ar_mandate_from[arena], week)
             for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
                 q = w.ar_pairs[k]
                 s.arena_link[q] = True
-                s.mandate_link[q] = s.mandate_link[q] or w.ar_mandate[arena]
+                s.mandate_link[q] = s.mandate_link[q] or mandate
                 s.decision_link[q] = s.decision_link[q] or rights
 
-    def close_arena(self, arena: int, week: int) -> None:
-        """The programme ends now: relations nothing else holds may collapse (``arenas.link_arenas``)."""
+    def close_period(self, arena: int, week: int) -> None:
+        """The arena's mandate period ends now (``programmes.release_arena``)."""
+        _release_arena(self.model.world, self.model.state, self.model.params, week, arena)
+
+    def consult(self, a: int, week: int) -> None:
+        """As the lead of the arena that carries ``a``: hear the members on its decision (``capacity.consult``)."""
+        w, s = self.model.world, self.model.state
+        _consult(w, s, week, a, s.a_arena[a])
+
+    def convene(self, arena: int, week: int, decisions: float, open_in_arena: list[int]) -> None:
+        """The arena's commitments: staff, who attends a meeting, consultation (``capacity.convene_arena``)."""
+        _convene_arena(self.model.world, self.model.state, self.model.params, week, arena, decisions, open_in_arena)
+
+    def hold_meeting(self, arena: int, week: int) -> None:
+        """A meeting held this week: attendees meet the portfolio and each other (``arenas.hold_meetings``)."""
         w, s, p = self.model.world, self.model.state, self.model.params
-        n_pairs = len(w.pair_i)
+        if not _meets(*_calendar(w, arena), w.ar_meet_every[arena], week):
+            return
+        for i in range(w.n_state):
+            if s.attended[arena, i]:
+                s.reach[i] = max(s.reach[i], s.portfolio[arena])
         for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
             q = w.ar_pairs[k]
-            if (not s.mandate_link[q]) and s.level[q] > p.collapse_level:
-                if U(w.key, week, rng.COLLAPSE, arena * n_pairs + int(q)) < p.collapse_prob:
-                    s.level[q] = max(w.pair_floor[q], p.collapse_level)
-                    s.progress[q] = 0.0
-
-    def hold_meeting(self, arena: int, week: int, open_in_arena: list[int]) -> None:
-        """Meet if due (attendance by engagement), and book the arena's cost and use (``arenas.hold_meetings``)."""
-        w, s, p = self.model.world, self.model.state, self.model.params
-        slot = week % WEEKS_PER_YEAR
-        cost = 0.0
-        use = 0.0
-        if _active(*_calendar(w, arena), week):
-            cost += w.ar_secretariat[arena] + w.ar_knowledge[arena]
-            if _meets(*_calendar(w, arena), w.ar_meet_every[arena], week):
-                s.meetings[arena] += 1
-                present = w.ar_municipalities[arena].sum()
-                for i in range(w.n_state):
-                    here = False
-                    if w.ar_member[arena, i]:
-                        e = s.engagement[arena, i]
-                        here = i == self.index or U(w.key, week, rng.ATTEND, arena * w.n_state + i) < e
-                        s.engagement[arena, i] = e + p.engagement_rate * (w.ar_stake[arena, i] - e)
-                    elif w.ar_reference[arena, i]:
-                        here = True
-                    s.attended[arena, i] = here
-                    if here:
-                        present += 1
-                        s.reach[i] = max(s.reach[i], s.portfolio[arena])
-                attendance = p.meeting_cost * present
-                cost += attendance
-                use += attendance
-                for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
-                    q = w.ar_pairs[k]
-                    if s.attended[arena, w.pair_i[q]] and s.attended[arena, w.pair_j[q]]:
-                        s.interaction[q] += p.meeting_interaction
-            if open_in_arena[arena] > 0:
-                use += w.ar_secretariat[arena]
-            if s.meetings[arena] > 0:
-                use += w.ar_knowledge[arena]
-        elif week < w.ar_start[arena]:
-            cost += w.ar_secretariat[arena]
-        s.ring[R_EFFORT, slot] += cost
-        s.ring[R_USE, slot] += use
-        if w.ar_today[arena] and not _decides(*_calendar(w, arena), w.ar_decides_from[arena], week):
-            s.ring[R_USE_EXISTING, slot] += use
+            if s.attended[arena, w.pair_i[q]] and s.attended[arena, w.pair_j[q]]:
+                s.interaction[q] += p.meeting_interaction
 
     def evaluate(self, arena: int, week: int) -> None:
         """The arena's knowledge function adds lagged evaluations to its portfolio (``knowledge.update_knowledge``)."""
@@ -256,6 +241,7 @@ class Directorate(StateActor):
         w, s, p = self.model.world, self.model.state, self.model.params
         slot = week % WEEKS_PER_YEAR
         lead = self.index
+        carrier = s.a_arena[a] + 1
         workers = [i for i in range(w.n_state) if s.a_works[a, i]]
         level_sum = 0.0
         effort = 0.0
@@ -266,6 +252,7 @@ class Directorate(StateActor):
         for x, i in enumerate(workers):
             e = s.a_effort[a, i]
             effort += e
+            s.worked[i] += e
             useful += e * w.relevance[i]
             held += e * s.knowledge[i]
             best = max(best, s.knowledge[i])
@@ -278,6 +265,7 @@ class Directorate(StateActor):
             for j in workers[x + 1:]:
                 q = w.pair_id[i, j]
                 s.interaction[q] += min(e, s.a_effort[a, j])
+                s.pair_work[q, carrier] = week
                 if s.a_letter[a, i] and s.a_letter[a, j]:
                     s.mandate_link[q] = True
         n_workers = len(workers)
@@ -294,8 +282,8 @@ class Directorate(StateActor):
         if not _steered_by_new(w, s, a, week):
             s.ring[R_USE_EXISTING, slot] += effort
         s.ring[R_PARTICIPANT, slot] += participant_effort
-        if ar >= 0 and _active(*_calendar(w, ar), week):
-            useful += w.ar_secretariat[ar] / open_in_arena[ar]
+        if ar >= 0 and _active(*_calendar(w, ar), week) and s.agenda[ar] > 0.0:
+            useful += s.support[ar] * w.ar_stake[ar, lead] / s.agenda[ar]
         gained = _joint_progress(p, useful, level, n_workers)
         s.a_progress[a] += gained
         if s.a_phase[a] == OPERATION:
@@ -308,14 +296,9 @@ class Directorate(StateActor):
         slot = week % WEEKS_PER_YEAR
         phase = s.a_phase[a]
         if week - s.a_issued[a] >= p.max_age_weeks:
-            s.a_status[a] = DROPPED
-            s.a_closed[a] = week
-            s.counters[N_DROPPED] += 1
-            s.ring[R_DROPPED, slot] += 1.0
-            if phase == IMPLEMENTATION:
-                s.ring[R_STRATEGIC_N, slot] += 1.0
+            _drop_assignment(a, week, s.a_status, s.a_closed, s.a_phase, s.counters, s.ring)
             return
-        if s.a_progress[a] < s.a_required[a]:
+        if s.a_progress[a] < s.a_required[a] or (phase == DECISION and _awaits_assent(w, s, a, week)):
             return
         s.a_progress[a] = 0.0
         if phase == OPERATION:
@@ -331,7 +314,10 @@ class Directorate(StateActor):
             s.a_depth[a] = _decider_depth(w.pair_id, s.level, s.a_decider[a])
             arena_rights, issuing_rights = _joint_decision(w, s, a, week)
             if arena_rights or issuing_rights:
-                s.a_principals[a] = max(s.a_principals[a], _decided_sectors(w.owner, w.n_ministries, s.a_decider[a]))
+                sectors = _decided_sectors(w.owner, w.n_ministries, s.a_decider[a])
+                s.a_principals[a] = max(s.a_principals[a], sectors)
+                body = s.a_arena[a] if arena_rights else s.a_issuing_arena[a]
+                s.a_steering[a] = max(s.a_steering[a], _collective_principals(sectors, w.ar_responsibility[body]))
             handed_over = arena_rights and w.ar_in_line[s.a_arena[a]]
             for j in range(w.n_state):
                 if s.a_participant[a, j] and (handed_over or not s.a_decider[a, j]):
@@ -394,7 +380,8 @@ class Municipality(mesa.Agent):
             pick = int(U(w.key, week, rng.PICK_ASSIGNMENT, number) * n_op)
             a = operating[min(pick, n_op - 1)]
             take_up = w.mu_capacity[k] * (1.0 + (p.outreach_gain if s.outreach[k] else 0.0))
-            take_up *= 1.0 + (p.rer_gain * w.mu_rer_adequacy[k] if w.rer_contact_point else 0.0)
+            guidance = w.rer_contact_point and s.a_channel[a] == GUIDANCE
+            take_up *= 1.0 + (p.rer_gain * w.mu_rer_adequacy[k] if guidance else 0.0)
             take_up *= p.knowledge_take_up_floor + (1.0 - p.knowledge_take_up_floor) * s.knowledge[s.a_lead[a]]
             take_up *= p.relation_take_up_floor + (1.0 - p.relation_take_up_floor) * s.m_level[k] / p.municipal_cap
             if U(w.key, week, rng.TAKE_UP, number) < take_up:
@@ -439,6 +426,8 @@ def _works(w, s, a: int, i: int, week: int) -> bool:
     """Twin of :func:`sim.kernels.assignments.mark_workers` for one actor."""
     phase = s.a_phase[a]
     ar = s.a_arena[a]
+    if ar >= 0 and not _active(*_calendar(w, ar), week):
+        return False
     if phase == DECISION:
         arena_rights, issuing_rights = _joint_decision(w, s, a, week)
         if i == s.a_lead[a]:
@@ -490,9 +479,15 @@ def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) ->
     ia = int(w.st_issuing_arena[t]) if t >= 0 else -1
     if ia >= 0 and not _decides(*_calendar(w, ia), w.ar_decides_from[ia], week):
         ia = -1
+    steering = 1.0
+    if arena >= 0:
+        steering = max(steering, _collective_principals(w.ar_sectors[arena], w.ar_responsibility[arena]))
+    if ia >= 0:
+        steering = max(steering, _collective_principals(w.ar_sectors[ia], w.ar_responsibility[ia]))
     s.a_issuer[a] = issuer
     s.a_issuing_arena[a] = ia
     s.a_principals[a] = w.ar_sectors[ia] if ia >= 0 else 0
+    s.a_steering[a] = steering
     s.a_lead[a] = lead
     s.a_arena[a] = arena
     s.a_adhoc[a] = t < 0
@@ -518,10 +513,10 @@ def python_week(model: CoordinationModel, week: int) -> None:
     s.decision_link[:] = False
     n_arenas = len(w.ar_lead)
     for a in range(n_arenas):
-        actors[w.ar_lead[a]].convene(a, week)
+        actors[w.ar_lead[a]].link(a, week)
     for a in range(n_arenas):
-        if _ends(*_calendar(w, a), week):
-            actors[w.ar_lead[a]].close_arena(a, week)
+        if _period_ends(*_calendar(w, a), week):
+            actors[w.ar_lead[a]].close_period(a, week)
     if week % WEEKS_PER_YEAR == 0:
         for t in range(len(w.st_issuer)):
             actors[w.st_issuer[t]].issue_stream(t, week)
@@ -529,12 +524,25 @@ def python_week(model: CoordinationModel, week: int) -> None:
         actors[m].issue_adhoc(week)
     open_ids = [a for a in range(s.counters[FIRST_OPEN], s.counters[N_ISSUED]) if s.a_status[a] == OPEN]
     open_in_arena = [0] * n_arenas
+    decisions = [0.0] * n_arenas
+    s.agenda[:] = 0.0
     for a in open_ids:
         if s.a_arena[a] >= 0:
             open_in_arena[s.a_arena[a]] += 1
+            s.agenda[s.a_arena[a]] += w.ar_stake[s.a_arena[a], s.a_lead[a]]
     for a in open_ids:
         for i in range(w.n_state):
             s.a_works[a, i] = _works(w, s, a, i, week)
+    for a in open_ids:  # each arena consults its members on the decisions it carries
+        ar = s.a_arena[a]
+        if ar >= 0 and s.a_phase[a] == DECISION and _active(*_calendar(w, ar), week):
+            decisions[ar] += 1.0
+            actors[w.ar_lead[ar]].consult(a, week)
+    s.load[:] = 0.0
+    for a in range(n_arenas):
+        actors[w.ar_lead[a]].convene(a, week, decisions[a], open_in_arena)
+    np.add(s.committed, s.load, out=s.committed)
+    s.ring[R_LOAD, slot] += sum(s.load.tolist())
     for actor in actors:
         actor.allocate_effort(open_ids)
     for a in open_ids:
@@ -546,7 +554,7 @@ def python_week(model: CoordinationModel, week: int) -> None:
         first += 1
     s.counters[FIRST_OPEN] = first
     for a in range(n_arenas):
-        actors[w.ar_lead[a]].hold_meeting(a, week, open_in_arena)
+        actors[w.ar_lead[a]].hold_meeting(a, week)
     for actor in actors:
         actor.update_relations(week)
     for actor in actors:

@@ -1,9 +1,10 @@
 """The numba engine: one week of the simulation as compiled kernels over the struct of arrays.
 
 The submodels (one module each in :mod:`sim.kernels`) run in the order documented in
-``docs/ODD.md`` (Process overview): arena links -> issue assignments -> mark workers
--> allocate effort -> work -> conclude phases -> meetings and costs -> climb and
-erode -> staff turnover -> knowledge -> municipalities -> observation.
+``docs/ODD.md`` (Process overview): arena links -> programme periods that end -> issue
+assignments -> mark workers -> commitments to structures (meetings, staff, consultation)
+-> allocate effort -> work -> conclude phases -> meetings held -> climb and erode ->
+staff turnover -> knowledge -> municipalities -> observation.
 :mod:`sim.agents` states the same rules as the agents' methods;
 ``tests/test_engines.py`` checks that both agree exactly for every organisation model.
 """
@@ -19,10 +20,12 @@ from numba._dispatcher import compute_fingerprint  # numba's dispatch key (see e
 
 from .kernels.arenas import hold_meetings, link_arenas
 from .kernels.assignments import conclude_phases, issue_assignments, mark_workers
+from .kernels.capacity import commit_capacity
 from .kernels.effort import allocate_effort, work_on_assignments
 from .kernels.knowledge import update_knowledge
 from .kernels.municipalities import serve_municipalities
 from .kernels.observation import measure
+from .kernels.programmes import end_periods
 from .kernels.staircase import climb_and_erode, staff_turnover
 from .state import WEEKS_PER_YEAR
 from .structs import Struct
@@ -42,12 +45,14 @@ def advance_week(w, s, p, week, open_in_arena):
     for r in range(s.ring.shape[0]):
         s.ring[r, slot] = 0.0
     link_arenas(w, s, p, week)
+    end_periods(w, s, p, week)
     issue_assignments(w, s, p, week)
     mark_workers(w, s, week, open_in_arena)
+    commit_capacity(w, s, p, week, open_in_arena)
     allocate_effort(w, s, p, week)
     work_on_assignments(w, s, p, week, open_in_arena)
     conclude_phases(w, s, p, week)
-    hold_meetings(w, s, p, week, open_in_arena)
+    hold_meetings(w, s, p, week)
     climb_and_erode(w, s, p, week)
     staff_turnover(w, s, p, week)
     update_knowledge(w, s, p, week)

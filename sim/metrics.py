@@ -37,6 +37,8 @@ OUTCOMES: tuple[str, ...] = (
     *LOCAL_SUPPORT_BY_CLASS,
     "cost_person_years",
     "participant_effort_py",
+    "assignment_effort_py",
+    "structure_load_py",
     "knowledge_base",
     "municipal_relation_level",
     "local_coordination_level",

@@ -30,7 +30,7 @@ from .metrics import CRITERIA, METRICS, SECTORS
 from .parameters import Params, validate
 from .state import PHASES, STATUSES, TOP_STEP, WEEKS_PER_YEAR, State, grow, initial_state, max_new_assignments
 from .structs import as_struct
-from .structures import CHANNELS, Measure, OrganisationModel, check_measures, check_structure
+from .structures import CHANNELS, Measure, OrganisationModel, arenas_of, check_measures, check_structure
 from .world import DIRECTORATE, MINISTRY, World, build_world
 
 ENGINES = ("numba", "python")
@@ -131,6 +131,7 @@ class CoordinationModel(mesa.Model):
         organisation = check_structure(structure)
         measure_set = check_measures(measures)
         self.measures = tuple(measure_set)
+        self.arena_names = tuple(a.name for a in arenas_of(organisation, measure_set))
         if engine not in ENGINES:
             raise ValueError(f"engine {shown(engine)} is not known. Allowed: {', '.join(ENGINES)}.")
         if horizon_weeks is not None:
@@ -183,7 +184,8 @@ class CoordinationModel(mesa.Model):
         """
         twin = type(self).__new__(type(self))
         mesa.Model.__init__(twin, rng=_rng(rng))
-        for name in ("measures", "mandate_change_week", "params", "structure", "engine", "horizon_weeks", "_actors"):
+        for name in ("measures", "arena_names", "mandate_change_week", "params", "structure", "engine",
+                     "horizon_weeks", "_actors"):
             setattr(twin, name, getattr(self, name))
         twin._start(self.world._replace(key=counter_rng.world_key(twin.rng)))
         return twin
@@ -415,6 +417,7 @@ class CoordinationModel(mesa.Model):
             "lead": [codes[i] for i in s.a_lead[:n]],
             "lead_sector": [SECTORS[w.owner[i]] for i in s.a_lead[:n]],
             "participants": [",".join(codes[j] for j in np.flatnonzero(row)) for row in s.a_participant[:n]],
+            "arena": [self.arena_names[k] if k >= 0 else "" for k in s.a_arena[:n]],
             "adhoc": s.a_adhoc[:n].copy(),
             "channel": [CHANNELS[c] for c in s.a_channel[:n]],
             "pooled": s.a_pooled[:n].copy(),
@@ -423,6 +426,13 @@ class CoordinationModel(mesa.Model):
             "issued_week": s.a_issued[:n].copy(),
             "closed_week": s.a_closed[:n].copy(),
         })
+
+    def time_use(self) -> pd.DataFrame:
+        """Per state actor, its weekly capacity and the person-weeks it has given so far to assignments and to
+        structures (meetings, staff it provides, consultation: ``sim.kernels.capacity``)."""
+        codes = [a.code for a in self.state_actors]
+        return pd.DataFrame({"actor": codes, "capacity_py": self.world.capacity.copy(),
+                             "assignments_pw": self.state.worked.copy(), "structures_pw": self.state.committed.copy()})
 
     def relations(self) -> pd.DataFrame:
         """Every relation between state actors with its staircase step."""

@@ -37,6 +37,7 @@ LOCAL_EROSION = 14
 MUNICIPAL_EROSION = 15
 ATTEND = 16
 BRING = 17
+ASSENT = 18
 
 
 def _mix(z: int) -> int:

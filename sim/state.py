@@ -31,8 +31,9 @@ NEVER = -(10**9)
 N_ISSUED, FIRST_OPEN, N_COMPLETED, N_DROPPED = 0, 1, 2, 3
 # trailing-year ring buffers (one slot per week of the last year)
 (R_COMPLETED, R_DROPPED, R_LEAD_TIME, R_STRATEGIC, R_STRATEGIC_N, R_EFFORT, R_USE, R_USE_EXISTING, R_PARTICIPANT,
- R_DELIVERY, R_WORK, R_WORK_KNOWLEDGE) = range(12)
-R_SECTOR = 12  # then one row per sector of effort, then one per sector of completed assignments (by lead sector)
+ R_DELIVERY, R_WORK, R_WORK_KNOWLEDGE, R_LOAD) = range(13)
+R_SECTOR = 13  # then one row per sector of effort, then one per sector of completed assignments (by lead sector)
+LINE = 0  # column of ``State.pair_work`` for joint work in the line (no arena carries it); arena a is column a + 1
 
 
 def ring_rows(n_sectors: int) -> int:
@@ -55,14 +56,22 @@ class State(NamedTuple):
     arena_link: np.ndarray
     mandate_link: np.ndarray
     decision_link: np.ndarray
-    # state actors: knowledge of effective measures held, and the best met this week
+    pair_work: np.ndarray  # last week of joint work per pair and carrier (column LINE, then one per arena)
+    # state actors: knowledge of effective measures held, and the best met this week; capacity committed to
+    # structures this week; effort on assignments and on structures so far (person-weeks)
     knowledge: np.ndarray
     reach: np.ndarray
-    # arenas: evaluated knowledge portfolio, members' engagement and attendance, meetings held
+    load: np.ndarray
+    worked: np.ndarray
+    committed: np.ndarray
+    # arenas: evaluated knowledge portfolio, members' engagement and attendance, meetings held, the
+    # secretariat time left this week for the assignments the arena carries, and their leads' stakes summed
     portfolio: np.ndarray
     engagement: np.ndarray
     attended: np.ndarray
     meetings: np.ndarray
+    support: np.ndarray
+    agenda: np.ndarray
     # assignments (oppdrag)
     a_issuer: np.ndarray
     a_issuing_arena: np.ndarray
@@ -78,10 +87,12 @@ class State(NamedTuple):
     a_issued: np.ndarray
     a_closed: np.ndarray
     a_principals: np.ndarray
+    a_steering: np.ndarray
     a_depth: np.ndarray
     a_participant: np.ndarray
     a_letter: np.ndarray
     a_decider: np.ndarray
+    a_assent: np.ndarray
     a_works: np.ndarray
     a_effort: np.ndarray
     a_level: np.ndarray
@@ -108,9 +119,10 @@ def _assignment_arrays(capacity: int, n_state: int) -> dict[str, np.ndarray]:
         a_issuer=full(-1), a_issuing_arena=full(-1), a_lead=full(-1), a_arena=full(-1),
         a_adhoc=full(False, bool), a_channel=full(-1), a_pooled=full(False, bool),
         a_phase=full(INITIATIVE), a_status=full(OPEN), a_progress=full(0.0, float), a_required=full(0.0, float),
-        a_issued=full(-1), a_closed=full(-1), a_principals=full(1), a_depth=full(0.0, float),
+        a_issued=full(-1), a_closed=full(-1), a_principals=full(1), a_steering=full(1.0, float),
+        a_depth=full(0.0, float),
         a_participant=np.zeros(matrix, bool), a_letter=np.zeros(matrix, bool),
-        a_decider=np.zeros(matrix, bool), a_works=np.zeros(matrix, bool), a_effort=np.zeros(matrix, float), a_level=full(0.0, float),
+        a_decider=np.zeros(matrix, bool), a_assent=np.zeros(matrix, bool), a_works=np.zeros(matrix, bool), a_effort=np.zeros(matrix, float), a_level=full(0.0, float),
     )
 
 
@@ -131,9 +143,12 @@ def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 
         last_contact=np.full(n_pairs, NEVER, np.int64),
         interaction=np.zeros(n_pairs), arena_link=np.zeros(n_pairs, bool),
         mandate_link=np.zeros(n_pairs, bool), decision_link=np.zeros(n_pairs, bool),
+        pair_work=np.full((n_pairs, n_ar + 1), NEVER, np.int64),
         knowledge=np.full(world.n_state, params.knowledge_initial), reach=np.zeros(world.n_state),
+        load=np.zeros(world.n_state), worked=np.zeros(world.n_state), committed=np.zeros(world.n_state),
         portfolio=np.full(n_ar, params.knowledge_initial), engagement=world.ar_member.astype(float),
-        attended=np.zeros((n_ar, world.n_state), bool), meetings=np.zeros(n_ar, np.int64),
+        attended=np.zeros((n_ar, world.n_state), bool), meetings=np.zeros(n_ar, np.int64), support=np.zeros(n_ar),
+        agenda=np.zeros(n_ar),
         **_assignment_arrays(capacity, world.n_state),
         m_level=np.zeros(n_mun, np.int64), m_progress=np.zeros(n_mun), m_idle=np.zeros(n_mun, np.int64),
         local_level=np.zeros(n_mun, np.int64), local_progress=np.zeros(n_mun),

@@ -23,10 +23,12 @@ from .structures import OrganisationModel, catalogue, check_codes, edit_arena, v
 MODEL_FIELDS: tuple[str, ...] = ("issuer", "lead_agency", "issuing_arena", "joint_letters")
 ARENA_FIELDS: tuple[str, ...] = ("members", "lead", "topology", "mandate", "decision_rights_from_week", "setup_weeks",
                                  "period_weeks", "renewed", "meets_every_weeks", "secretariat_py", "knowledge_py",
-                                 "reference_group", "municipal_reference", "implemented_in_line")
+                                 "staffing", "coordinating_responsibility", "reference_group", "municipal_reference",
+                                 "implemented_in_line")
 # the numeric fields, which ranges (Latin hypercube, Sobol', Morris) may span; integers are rounded
 NUMERIC: dict[str, type] = {"setup_weeks": int, "period_weeks": int, "meets_every_weeks": int,
-                            "decision_rights_from_week": int, "secretariat_py": float, "knowledge_py": float}
+                            "decision_rights_from_week": int, "secretariat_py": float, "knowledge_py": float,
+                            "coordinating_responsibility": float}
 FIELD_ARENA = "field_arena"
 
 

@@ -19,6 +19,12 @@ from .checks import shown
 from .parameters import suggest
 
 Channel = Literal["measure", "guidance", "grant"]
+# who staffs an arena's secretariat and knowledge function: the lead from its own capacity (000 model 1: "knyttet til
+# eksisterende miljøer og funksjoner i Helsedirektoratet"), the members from theirs (000 model 3: "forutsetter at
+# etatene gir flere ressurser inn i etatssamarbeidet"), or staff paid for anew (000 model 2: "Oppdragsfinansering av
+# programmets koordinerings- og sekretariatsfunksjon")
+Staffing = Literal["lead", "members", "dedicated"]
+STAFFING: tuple[str, ...] = Staffing.__args__
 CHANNELS: tuple[str, ...] = ("measure", "guidance", "grant")
 # rules of seed 002 §5.4 that a measure switches on (each is one rule of the kernels, for any model)
 Rule = Literal["identical_assignments", "state_support", "outreach", "rer_contact_point", "programme_financing"]
@@ -36,7 +42,7 @@ class Arena(_Strict):
     members: tuple[str, ...] = Field(min_length=2)
     lead: str
     topology: Literal["plenary", "star"]
-    mandate: bool
+    mandate: bool | Literal["mandate_change"]
     decision_rights_from_week: int | Literal["mandate_change"] | None = Field(default=None)
     setup_weeks: int = Field(ge=0)
     period_weeks: int | None = Field(default=None, ge=1)
@@ -44,6 +50,8 @@ class Arena(_Strict):
     meets_every_weeks: int = Field(ge=1)
     secretariat_py: float = Field(ge=0)
     knowledge_py: float = Field(ge=0)
+    staffing: Staffing = "lead"
+    coordinating_responsibility: float = Field(default=0.0, ge=0.0, le=1.0)
     reference_group: tuple[str, ...] = ()
     municipal_reference: bool = False
     implemented_in_line: bool = False

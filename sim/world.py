@@ -18,6 +18,7 @@ from .datasets import Actors
 from .parameters import Params
 from .structures import (
     CHANNELS,
+    STAFFING,
     Arena,
     Measure,
     OrganisationModel,
@@ -31,6 +32,7 @@ from .structures import (
 
 MINISTRY, DIRECTORATE, STATSFORVALTER, KORUS = 0, 1, 2, 3
 LETTERS_LEAD, LETTERS_SET, LETTERS_ALL = 0, 1, 2
+STAFFED_BY_LEAD, STAFFED_BY_MEMBERS, DEDICATED_STAFF = 0, 1, 2  # positions in sim.structures.STAFFING
 
 
 class World(NamedTuple):
@@ -59,11 +61,13 @@ class World(NamedTuple):
     pair_initial: np.ndarray
     # arenas (today's, the model's and the measures')
     ar_member: np.ndarray
+    ar_size: np.ndarray
+    ar_ties: np.ndarray
     ar_reference: np.ndarray
     ar_stake: np.ndarray
     ar_sectors: np.ndarray
     ar_lead: np.ndarray
-    ar_mandate: np.ndarray
+    ar_mandate_from: np.ndarray
     ar_decides_from: np.ndarray
     ar_start: np.ndarray
     ar_period: np.ndarray
@@ -71,6 +75,9 @@ class World(NamedTuple):
     ar_meet_every: np.ndarray
     ar_secretariat: np.ndarray
     ar_knowledge: np.ndarray
+    ar_new_staff: np.ndarray
+    ar_staffing: np.ndarray
+    ar_responsibility: np.ndarray
     ar_today: np.ndarray
     ar_in_line: np.ndarray
     ar_municipalities: np.ndarray
@@ -267,10 +274,12 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
         kind=kind, owner=owner, relevance=relevance, capacity=capacity,
         pair_i=actor.pair_i, pair_j=actor.pair_j, pair_id=pair_id,
         pair_floor=pair_floor, pair_field=actor.pair_field, pair_cross=actor.pair_cross, pair_initial=pair_initial,
-        ar_member=ar_member, ar_reference=ar_reference, ar_stake=ar_member * stake,
+        ar_member=ar_member, ar_size=ar_member.sum(axis=1).astype(np.int64), ar_ties=np.array([_ties(a, ar_member[k], index[a.lead]) for k, a in enumerate(arenas)],
+                                              dtype=np.int64).reshape(n_ar, n),
+        ar_reference=ar_reference, ar_stake=ar_member * stake,
         ar_sectors=np.array([len({int(owner[index[c]]) for c in a.members} - {-1}) for a in arenas], dtype=np.int64),
         ar_lead=np.array([index[a.lead] for a in arenas], dtype=np.int64),
-        ar_mandate=np.array([a.mandate for a in arenas], bool),
+        ar_mandate_from=np.array([premise_week(a.mandate, mandate_change_week) for a in arenas], dtype=np.int64),
         ar_decides_from=np.array([decision_week(a, mandate_change_week) for a in arenas], dtype=np.int64),
         ar_start=np.array([a.setup_weeks for a in arenas], dtype=np.int64),
         ar_period=np.array([-1 if a.period_weeks is None else a.period_weeks for a in arenas], dtype=np.int64),
@@ -279,6 +288,9 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
         ar_meet_every=np.array([a.meets_every_weeks for a in arenas], dtype=np.int64),
         ar_secretariat=np.array([a.secretariat_py for a in arenas], float),
         ar_knowledge=np.array([a.knowledge_py for a in arenas], float),
+        ar_new_staff=np.array([_new_staff(a) for a in arenas], float),
+        ar_staffing=np.array([STAFFING.index(a.staffing) for a in arenas], dtype=np.int64),
+        ar_responsibility=np.array([a.coordinating_responsibility for a in arenas], float),
         ar_today=np.array([a.name in today for a in arenas], bool),
         ar_in_line=np.array([a.implemented_in_line for a in arenas], bool),
         ar_municipalities=np.array([_represented(a, ar_reference[k], mu_statsforvalter, population)
@@ -306,20 +318,47 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
     )
 
 
-def decision_week(arena: Arena, mandate_change_week: int | None) -> int:
-    """The week an arena's decision rights take effect; -1 if never.
+def premise_week(declared: bool | int | str | None, mandate_change_week: int | None) -> int:
+    """The week a declared mandate or right holds from: 0 for ``True``, the week given, -1 for never.
 
-    Rights start at ``max(decision_rights_from_week, setup_weeks)``.  Rights that wait
-    for a change of mandate (seed 000 model 3: today KUBU and the agencies'
-    collaboration have no steering line or decision structure) start at the
-    scenario's ``mandate_change_week``, or never when the scenario has no change.
+    ``"mandate_change"`` waits for the scenario's change of mandate (seed 000 model 3: today KUBU
+    and the agencies' collaboration have no steering line or decision structure): its
+    ``mandate_change_week``, or never when the scenario has none.
     """
-    rights = arena.decision_rights_from_week
-    if rights == "mandate_change":
-        rights = mandate_change_week
-    if rights is None:
+    if declared == "mandate_change":
+        declared = mandate_change_week
+    if declared is None or declared is False:
         return -1
-    return max(int(rights), arena.setup_weeks)
+    return 0 if declared is True else int(declared)
+
+
+def decision_week(arena: Arena, mandate_change_week: int | None) -> int:
+    """The week an arena's decision rights take effect (never before its set-up); -1 if never."""
+    rights = premise_week(arena.decision_rights_from_week, mandate_change_week)
+    return -1 if rights < 0 else max(rights, arena.setup_weeks)
+
+
+def _ties(arena: Arena, member: np.ndarray, lead: int) -> np.ndarray:
+    """Per actor, how many other members of ``arena`` it deals with directly: all of them in a plenary, the lead in a star."""
+    n_members = int(member.sum())
+    if arena.topology == "plenary":
+        return np.where(member, n_members - 1, 0)
+    ties = member.astype(np.int64)
+    ties[lead] = n_members - 1
+    return ties
+
+
+def _new_staff(arena: Arena) -> float:
+    """Person-years a year of secretariat and knowledge function an arena has beyond what it has today.
+
+    Today's arenas are staffed today, for more than this field (001: the agencies' collaboration
+    has "et sekretariat for samarbeidet"); only what a model adds to one, or a new arena's
+    whole staff, must come from someone's capacity or new money (``staffing``).
+    """
+    today = {a.name: a for a in catalogue().today.arenas}.get(arena.name)
+    if today is None:
+        return arena.secretariat_py + arena.knowledge_py
+    return max(0.0, arena.secretariat_py - today.secretariat_py) + max(0.0, arena.knowledge_py - today.knowledge_py)
 
 
 def _represented(arena: Arena, reference: np.ndarray, statsforvalter: np.ndarray, population: np.ndarray) -> np.ndarray:

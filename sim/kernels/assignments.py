@@ -2,8 +2,9 @@
 
 Phases follow seed 004 §2.3: initiative -> decision -> implementation -> operation.
 A joint body (an arena in use with decision rights) decides with its involved
-members; otherwise the line decides (the issuing ministry and the lead).  A body
-that steers an assignment collectively has as many principals as it has sectors
+members; otherwise the line decides (the issuing ministry and the lead).  A collective
+that steers an assignment -- carries, issues or decides it -- gives it as many
+principals as it has sectors unless its lead holds the coordinating responsibility
 (000 model 3: "ansvarsforvitring"); the same rule holds for every arena.
 """
 
@@ -64,6 +65,29 @@ def draw_own_directorate(kind, owner, relevance, ministry, u):
 
 
 @njit(cache=True, error_model="numpy")
+def collective_principals(sectors, responsibility):
+    """Principals of an assignment a collective steers: its sectors, unless its lead holds the responsibility.
+
+    ``1 + (sectors - 1) (1 - responsibility)``: 1 (one accountable owner, as a line) when the lead
+    holds it fully (000 model 1: "Én aktør med tydelig koordinerende ansvar"), every sector of
+    the collective when nobody does (000 model 3: "ansvarsforvitring").
+    """
+    return 1.0 + (sectors - 1) * (1.0 - responsibility)
+
+
+@njit(cache=True, error_model="numpy")
+def drop_assignment(a, week, status, closed, phase, counters, ring):
+    """Close assignment ``a`` as dropped; one dropped after its decision is a decision the sectors did not act on."""
+    slot = week % WEEKS_PER_YEAR
+    status[a] = DROPPED
+    closed[a] = week
+    counters[N_DROPPED] += 1
+    ring[R_DROPPED, slot] += 1.0
+    if phase[a] == IMPLEMENTATION:
+        ring[R_STRATEGIC_N, slot] += 1.0
+
+
+@njit(cache=True, error_model="numpy")
 def new_assignment(w, s, p, week, issuer, t):
     """Issue one assignment from stream ``t`` (or ad hoc when ``t < 0``).
 
@@ -107,9 +131,15 @@ def new_assignment(w, s, p, week, issuer, t):
     ia = w.st_issuing_arena[t] if t >= 0 else -1
     if ia >= 0 and not arena_decides(start[ia], period[ia], cycle[ia], w.ar_decides_from[ia], week):
         ia = -1
+    steering = 1.0  # collectives that steer it: the arena that carries it, the arena that issues it
+    if arena >= 0:
+        steering = max(steering, collective_principals(w.ar_sectors[arena], w.ar_responsibility[arena]))
+    if ia >= 0:
+        steering = max(steering, collective_principals(w.ar_sectors[ia], w.ar_responsibility[ia]))
     s.a_issuer[a] = issuer
     s.a_issuing_arena[a] = ia
     s.a_principals[a] = w.ar_sectors[ia] if ia >= 0 else 0
+    s.a_steering[a] = steering
     s.a_lead[a] = lead
     s.a_arena[a] = arena
     s.a_adhoc[a] = t < 0
@@ -148,19 +178,26 @@ def mark_workers(w, s, week, open_in_arena):
     Initiative: the lead, and participants who attended the last meeting of the
     assignment's arena.  Decision: a joint body with rights decides with its involved
     members and the lead; otherwise the issuing ministry and the lead.  Implementation
-    and operation: the lead and all participants.
+    and operation: the lead and all participants.  Nobody works an assignment whose arena
+    is between mandate periods.  Each arena's agenda sums the stakes of the leads of the
+    assignments it carries: the secretariat serves them in that proportion.
     """
     start, period, cycle, member = w.ar_start, w.ar_period, w.ar_cycle, w.ar_member
     phase, lead, arena, issuing = s.a_phase, s.a_lead, s.a_arena, s.a_issuing_arena
     issuer, participant, status, works, attended = s.a_issuer, s.a_participant, s.a_status, s.a_works, s.attended
     open_in_arena[:] = 0
+    s.agenda[:] = 0.0
     for a in range(s.counters[FIRST_OPEN], s.counters[N_ISSUED]):
         if status[a] != OPEN:
             continue
         ar = arena[a]
         if ar >= 0:
             open_in_arena[ar] += 1
-        if phase[a] == DECISION:
+            s.agenda[ar] += w.ar_stake[ar, lead[a]]
+        if ar >= 0 and not arena_active(start[ar], period[ar], cycle[ar], week):
+            for i in range(w.n_state):  # its arena is between periods: the work waits (seed 004 §4.1)
+                works[a, i] = False
+        elif phase[a] == DECISION:
             ia = issuing[a]
             arena_rights, issuing_rights = joint_decision(start, period, cycle, w.ar_decides_from, ar, ia, week)
             for i in range(w.n_state):
@@ -174,6 +211,18 @@ def mark_workers(w, s, week, open_in_arena):
         else:
             for i in range(w.n_state):
                 works[a, i] = i == lead[a] or participant[a, i]
+
+
+@njit(cache=True, error_model="numpy")
+def awaits_assent(w, s, a, week):
+    """Assignment ``a``'s decision still waits for a member of the active arena that carries it to assent."""
+    ar = s.a_arena[a]
+    if ar < 0 or not arena_active(w.ar_start[ar], w.ar_period[ar], w.ar_cycle[ar], week):
+        return False
+    for i in range(w.n_state):
+        if w.ar_member[ar, i] and not s.a_assent[a, i]:
+            return True
+    return False
 
 
 @njit(cache=True, error_model="numpy")
@@ -231,7 +280,8 @@ def strategic_score(owner, sector_in_field, n_field_sectors, decider, lead, part
 def conclude_phases(w, s, p, week):
     """Move finished assignments on; drop overdue ones; the interpretation dip at implementation.
 
-    At a decision the deciders' depth is kept and a joint body becomes the collective
+    A decision an arena carries concludes only once every member has assented
+    (:func:`sim.kernels.capacity.consult`).  At a decision the deciders' depth is kept and a joint body becomes the collective
     owner (its sectors are the principals).  The dip (to ``interpretation_level``,
     004 §2.3) hits every participant that did not decide, and every participant when
     an arena whose work runs in the members' lines decided.  An assignment entering
@@ -247,14 +297,9 @@ def conclude_phases(w, s, p, week):
             continue
         phase = phase_of[a]
         if week - s.a_issued[a] >= p.max_age_weeks:
-            status[a] = DROPPED
-            s.a_closed[a] = week
-            s.counters[N_DROPPED] += 1
-            ring[R_DROPPED, slot] += 1.0
-            if phase == IMPLEMENTATION:
-                ring[R_STRATEGIC_N, slot] += 1.0
+            drop_assignment(a, week, status, s.a_closed, phase_of, s.counters, ring)
             continue
-        if progress[a] < required[a]:
+        if progress[a] < required[a] or (phase == DECISION and awaits_assent(w, s, a, week)):
             continue
         progress[a] = 0.0
         lead = s.a_lead[a]
@@ -273,7 +318,10 @@ def conclude_phases(w, s, p, week):
             arena_rights, issuing_rights = joint_decision(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from,
                                                           s.a_arena[a], s.a_issuing_arena[a], week)
             if arena_rights or issuing_rights:
-                s.a_principals[a] = max(s.a_principals[a], decided_sectors(owner, w.n_ministries, decider[a]))
+                sectors = decided_sectors(owner, w.n_ministries, decider[a])
+                s.a_principals[a] = max(s.a_principals[a], sectors)
+                body = s.a_arena[a] if arena_rights else s.a_issuing_arena[a]
+                s.a_steering[a] = max(s.a_steering[a], collective_principals(sectors, w.ar_responsibility[body]))
             handed_over = arena_rights and w.ar_in_line[s.a_arena[a]]  # 000 model 3: carried out in the lines
             for j in range(w.n_state):  # seed 004 §2.3: implementers new to the decision must interpret
                 if participant[a, j] and (handed_over or not decider[a, j]):

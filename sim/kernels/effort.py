@@ -35,14 +35,19 @@ from .arenas import arena_active, arena_decides
 
 @njit(cache=True, error_model="numpy")
 def principals_share(principals, diffusion):
-    """Priority left when a collective body steers an assignment: ``1 / (1 + diffusion (principals - 1))``.
+    """Priority left when several principals steer an assignment: ``1 / (1 + diffusion (principals - 1))``.
 
-    ``principals`` is 0 for an assignment owned by one ministry's line, else the
-    number of sectors in the body that issued or decided it (seed 000 model 3).
+    ``principals`` is 1 for one accountable owner (a ministry's line, or a collective whose
+    lead holds the coordinating responsibility), more for a collective without one (000
+    model 3; :func:`sim.kernels.assignments.collective_principals`).
     """
-    if principals <= 1:
-        return 1.0
-    return 1.0 / (1.0 + diffusion * (principals - 1))
+    return 1.0 / (1.0 + diffusion * (principals - 1.0))
+
+
+@njit(cache=True, error_model="numpy")
+def available(capacity, load):
+    """Capacity left for assignments once the week's commitments to structures are met (:mod:`.capacity`)."""
+    return max(0.0, capacity - load)
 
 
 @njit(cache=True, error_model="numpy")
@@ -77,21 +82,21 @@ def steered_by_new(principals, in_new_arena, deciding):
 
 @njit(cache=True, error_model="numpy")
 def allocate_effort(w, s, p, week):
-    """Each state actor splits its cross-sector capacity over its assignments and the parallel plans.
+    """Each state actor splits the capacity its structures leave it over its assignments and the parallel plans.
 
     Weight 1 for an assignment in the actor's own letter, ``weak_priority`` if not
     (seed 002 §Forankring), times ``adhoc_weight`` for ad-hoc letters (004 §4.4),
-    times the share a collective owner leaves (000 model 3); ~30 parallel plans take
+    times the share several principals leave (000 model 3); ~30 parallel plans take
     their share of attention (004 §3.2.2).
     """
-    kind, capacity = w.kind, w.capacity
+    kind, capacity, load = w.kind, w.capacity, s.load
     status, works, letter, adhoc, effort = s.a_status, s.a_works, s.a_letter, s.a_adhoc, s.a_effort
     first, n_issued = s.counters[FIRST_OPEN], s.counters[N_ISSUED]
     total = np.zeros(w.n_state)
     for a in range(first, n_issued):
         if status[a] != OPEN:
             continue
-        ownership = principals_share(s.a_principals[a], p.responsibility_diffusion)
+        ownership = principals_share(s.a_steering[a], p.responsibility_diffusion)
         for i in range(w.n_state):  # selects, not branches, so the loop over actors vectorises
             weight = 1.0 if (letter[a, i] or kind[i] == MINISTRY) else p.weak_priority
             if adhoc[a]:
@@ -104,7 +109,7 @@ def allocate_effort(w, s, p, week):
         if status[a] != OPEN:
             continue
         for i in range(w.n_state):
-            share = capacity[i] * effort[a, i] / (total[i] + background)
+            share = available(capacity[i], load[i]) * effort[a, i] / (total[i] + background)
             effort[a, i] = share if effort[a, i] > 0.0 else effort[a, i]
 
 
@@ -114,13 +119,16 @@ def work_on_assignments(w, s, p, week, open_in_arena):
 
     Effort counts as useful work in proportion to the actor's relevance to the field,
     at an efficiency that rises with the staircase step between the lead and the other
-    workers and falls with the number of actors to coordinate.  Co-workers meet the
-    best knowledge among them.
+    workers and falls with the number of actors to coordinate; the secretariat time its
+    arena has left after meetings and consultation helps, shared over the arena's
+    assignments by the stake their leads have in it (as every actor shares its capacity
+    by priority).  Co-workers meet the best
+    knowledge among them, and each pair records the week and carrier of its joint work.
     """
     kind, relevance, pair_id, owner = w.kind, w.relevance, w.pair_id, w.owner
     start, period, cycle, decides_from, today = w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from, w.ar_today
     status, works, lead_of, letter, effort_of = s.a_status, s.a_works, s.a_lead, s.a_letter, s.a_effort
-    level, interaction, mandate_link, ring = s.level, s.interaction, s.mandate_link, s.ring
+    level, interaction, mandate_link, ring, pair_work = s.level, s.interaction, s.mandate_link, s.ring, s.pair_work
     knowledge, reach = s.knowledge, s.reach
     slot = week % WEEKS_PER_YEAR
     workers = np.empty(w.n_state, np.int64)
@@ -128,6 +136,7 @@ def work_on_assignments(w, s, p, week, open_in_arena):
         if status[a] != OPEN:
             continue
         lead = lead_of[a]
+        carrier = s.a_arena[a] + 1  # its column of pair_work (LINE when no arena carries it)
         n_workers = np.int64(0)  # typed from the start, or numba compiles the callees for Literal[int](0) too
         for i in range(w.n_state):
             if works[a, i]:
@@ -143,6 +152,7 @@ def work_on_assignments(w, s, p, week, open_in_arena):
             i = workers[x]
             e = effort_of[a, i]
             effort += e
+            s.worked[i] += e
             useful += e * relevance[i]
             held += e * knowledge[i]
             best = max(best, knowledge[i])
@@ -156,6 +166,7 @@ def work_on_assignments(w, s, p, week, open_in_arena):
                 j = workers[y]
                 q = pair_id[i, j]
                 interaction[q] += min(e, effort_of[a, j])
+                pair_work[q, carrier] = week
                 if letter[a, i] and letter[a, j]:
                     mandate_link[q] = True
         if n_workers > 1:
@@ -174,8 +185,8 @@ def work_on_assignments(w, s, p, week, open_in_arena):
         if not steered_by_new(s.a_principals[a], active and not today[ar], deciding):
             ring[R_USE_EXISTING, slot] += effort
         ring[R_PARTICIPANT, slot] += participant_effort
-        if active:
-            useful += w.ar_secretariat[ar] / open_in_arena[ar]
+        if active and s.agenda[ar] > 0.0:  # the secretariat serves the body's agenda by its members' stakes
+            useful += s.support[ar] * w.ar_stake[ar, lead] / s.agenda[ar]
         gained = joint_progress(p, useful, step, n_workers)
         s.a_progress[a] += gained
         if s.a_phase[a] == OPERATION:

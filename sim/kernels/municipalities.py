@@ -2,7 +2,8 @@
 
 Seed 004 §4 and figure 3 (the state reaches step 3, agreement-based, with
 autonomous municipalities), §4.7 (Statsforvalteren and KoRus as regional links),
-002 §5.4 (outreach, RER, state support, programme financing).  A reference group
+002 §5.4 (outreach, RER as a contact point for the state's guidance, state support,
+programme financing).  A reference group
 with municipalities reaches only the municipalities that sit in it.
 """
 
@@ -13,7 +14,7 @@ from numba import njit
 
 from .. import rng
 from ..rng import uniform_nb as U
-from ..state import FIRST_OPEN, GRANT, N_ISSUED, OPEN, OPERATION, R_DELIVERY, TOP_STEP, WEEKS_PER_YEAR
+from ..state import FIRST_OPEN, GRANT, GUIDANCE, N_ISSUED, OPEN, OPERATION, R_DELIVERY, TOP_STEP, WEEKS_PER_YEAR
 from ..world import STATSFORVALTER
 from .arenas import arena_in_use, arena_meets
 from .staircase import staircase_step
@@ -87,7 +88,7 @@ def serve_municipalities(w, s, p, week):
             pick = int(U(key, week, rng.PICK_ASSIGNMENT, number) * n_op)
             a = operating[min(pick, n_op - 1)]
             take_up = capacity[k] * (1.0 + (p.outreach_gain if outreach[k] else 0.0))
-            take_up *= 1.0 + (p.rer_gain * adequacy[k] if w.rer_contact_point else 0.0)
+            take_up *= 1.0 + (p.rer_gain * adequacy[k] if w.rer_contact_point and channel[a] == GUIDANCE else 0.0)
             take_up *= p.knowledge_take_up_floor + (1.0 - p.knowledge_take_up_floor) * knowledge[lead_of[a]]
             take_up *= p.relation_take_up_floor + (1.0 - p.relation_take_up_floor) * m_level[k] / p.municipal_cap
             if U(key, week, rng.TAKE_UP, number) < take_up:

@@ -32,6 +32,7 @@ from ..state import (
     R_DROPPED,
     R_EFFORT,
     R_LEAD_TIME,
+    R_LOAD,
     R_PARTICIPANT,
     R_SECTOR,
     R_STRATEGIC,
@@ -126,9 +127,11 @@ def measure(w, s, week):
         out[N_LOCAL_SUPPORT_CLASS + c] = held / (TOP_STEP * n_in) if n_in > 0 else 0.0
     out[N_COST] = year[R_EFFORT] / WEEKS_PER_YEAR
     out[N_COST + 1] = year[R_PARTICIPANT] / WEEKS_PER_YEAR
-    out[N_COST + 2] = knowledge_in_use
-    out[N_COST + 3] = relation / n_mun
-    out[N_COST + 4] = local / n_mun
+    out[N_COST + 2] = work / WEEKS_PER_YEAR
+    out[N_COST + 3] = year[R_LOAD] / WEEKS_PER_YEAR
+    out[N_COST + 4] = knowledge_in_use
+    out[N_COST + 5] = relation / n_mun
+    out[N_COST + 6] = local / n_mun
     n_sectors = w.n_ministries
     sector_effort = 0.0
     sector_done = 0.0

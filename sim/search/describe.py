@@ -24,9 +24,12 @@ def arena_in_words(arena: Arena) -> str:
     period = ("standing" if arena.period_weeks is None else
               f"a {arena.period_weeks}-week programme{', renewed' if arena.renewed else ', not renewed'}")
     shape = "the lead meets each member (star)" if arena.topology == "star" else "plenary"
+    staffed = {"lead": f"staffed by {arena.lead}", "members": "staffed by its members",
+               "dedicated": "with staff paid for anew"}[arena.staffing]
     parts = [f"{arena.name}: {len(arena.members)} members ({_codes(arena.members)}) led by {arena.lead}, {shape}",
              f"meets every {arena.meets_every_weeks} weeks", f"secretariat {arena.secretariat_py:.2g} person-years a year",
-             f"evaluation {arena.knowledge_py:.2g} person-years a year", decides, period]
+             f"evaluation {arena.knowledge_py:.2g} person-years a year", staffed,
+             f"the lead's coordinating responsibility {arena.coordinating_responsibility:.2g}", decides, period]
     if arena.implemented_in_line:
         parts.append("its decisions carried out in the members' lines")
     if arena.reference_group:
@@ -57,6 +60,11 @@ def change_in_words(name: str, value: Any) -> str:
                                                 if v == "mandate_change" else f"{where} decides from week {v}"),
         "period_weeks": lambda v: f"{where} is a {v}-week programme" if v else f"{where} is standing",
         "setup_weeks": lambda v: f"{where} takes {v} weeks to set up",
+        "staffing": lambda v: f"{where}'s staff come from " + {"lead": "its lead", "members": "its members",
+                                                               "dedicated": "new money"}[v],
+        "coordinating_responsibility": lambda v: f"{where}'s lead holds coordinating responsibility {v:.2g}",
+        "mandate": lambda v: (f"{where} places roles from the change of mandate" if v == "mandate_change" else
+                              f"{where} {'has' if v else 'has no'} mandate placing roles"),
     }
     return phrases[field](value) if field in phrases else f"{name} = {value}"
 
