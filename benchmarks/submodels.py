@@ -17,18 +17,20 @@ from numba import njit
 from sim import CoordinationModel
 from sim.kernels.arenas import hold_meetings, link_arenas
 from sim.kernels.assignments import conclude_phases, issue_assignments, mark_workers
+from sim.kernels.capacity import commit_capacity
 from sim.kernels.effort import allocate_effort, work_on_assignments
 from sim.kernels.knowledge import update_knowledge
 from sim.kernels.municipalities import serve_municipalities
 from sim.kernels.observation import measure
+from sim.kernels.programmes import end_periods
 from sim.kernels.staircase import climb_and_erode, staff_turnover
 from sim.metrics import METRICS
 from sim.state import WEEKS_PER_YEAR, grow, max_new_assignments
 from sim.structs import as_struct
 
-SUBMODELS = ("link_arenas", "issue_assignments", "mark_workers", "allocate_effort", "work_on_assignments",
-             "conclude_phases", "hold_meetings", "climb_and_erode", "staff_turnover", "update_knowledge",
-             "serve_municipalities", "measure")
+SUBMODELS = ("link_arenas", "end_periods", "issue_assignments", "mark_workers", "commit_capacity", "allocate_effort",
+             "work_on_assignments", "conclude_phases", "hold_meetings", "climb_and_erode", "staff_turnover",
+             "update_knowledge", "serve_municipalities", "measure")
 _libc = ctypes.CDLL(None)
 _clock = _libc.clock
 _clock.restype = ctypes.c_long
@@ -54,28 +56,32 @@ def profiled_weeks(w, s, p, first_week, n_weeks, open_in_arena, history, ticks):
         t = _clock()
         link_arenas(w, s, p, week)
         t = _lap(ticks, 0, t)
-        issue_assignments(w, s, p, week)
+        end_periods(w, s, p, week)
         t = _lap(ticks, 1, t)
-        mark_workers(w, s, week, open_in_arena)
+        issue_assignments(w, s, p, week)
         t = _lap(ticks, 2, t)
-        allocate_effort(w, s, p, week)
+        mark_workers(w, s, week, open_in_arena)
         t = _lap(ticks, 3, t)
-        work_on_assignments(w, s, p, week, open_in_arena)
+        commit_capacity(w, s, p, week, open_in_arena)
         t = _lap(ticks, 4, t)
-        conclude_phases(w, s, p, week)
+        allocate_effort(w, s, p, week)
         t = _lap(ticks, 5, t)
-        hold_meetings(w, s, p, week, open_in_arena)
+        work_on_assignments(w, s, p, week, open_in_arena)
         t = _lap(ticks, 6, t)
-        climb_and_erode(w, s, p, week)
+        conclude_phases(w, s, p, week)
         t = _lap(ticks, 7, t)
-        staff_turnover(w, s, p, week)
+        hold_meetings(w, s, p, week)
         t = _lap(ticks, 8, t)
-        update_knowledge(w, s, p, week)
+        climb_and_erode(w, s, p, week)
         t = _lap(ticks, 9, t)
-        serve_municipalities(w, s, p, week)
+        staff_turnover(w, s, p, week)
         t = _lap(ticks, 10, t)
-        measure(w, s, week)
+        update_knowledge(w, s, p, week)
         t = _lap(ticks, 11, t)
+        serve_municipalities(w, s, p, week)
+        t = _lap(ticks, 12, t)
+        measure(w, s, week)
+        t = _lap(ticks, 13, t)
         history[k, :] = s.metrics
 
 
