@@ -22,6 +22,7 @@ from .kernels import arenas as kar
 from .kernels import assignments as kas
 from .kernels import capacity as kca
 from .kernels import effort as kef
+from .kernels import knowledge as kkn
 from .kernels import municipalities as kmu
 from .kernels import programmes as kpr
 from .kernels import staircase as kst
@@ -74,12 +75,15 @@ _release_arena = kpr.release_arena.py_func
 _drop_assignment = kas.drop_assignment.py_func
 _collective_principals = kas.collective_principals.py_func
 _available = kef.available.py_func
+_upkeep = kkn.upkeep.py_func
+_aligning = kas.aligning.py_func
+_deliberation_depth = kas.deliberation_depth.py_func
 _staircase_step = kst.staircase_step.py_func
+_relation_week = kst.relation_week.py_func
 _principals_share = kef.principals_share.py_func
 _joint_progress = kef.joint_progress.py_func
 _steered = kef.steered_by_new.py_func
 _phase_work = kef.phase_work.py_func
-_decider_depth = kas.decider_depth.py_func
 _joint_rights = kas.joint_decision.py_func
 _decided_sectors = kas.decided_sectors.py_func
 _strategic_score = kas.strategic_score.py_func
@@ -130,7 +134,7 @@ class StateActor(mesa.Agent):
         for a in open_ids:
             weight = 0.0
             if s.a_works[a, i]:
-                weight = 1.0 if (s.a_letter[a, i] or w.kind[i] == MINISTRY) else p.weak_priority
+                weight = (1.0 if (s.a_letter[a, i] or w.kind[i] == MINISTRY) else p.weak_priority) * p.political_anchoring
                 if s.a_adhoc[a]:
                     weight *= p.adhoc_weight
                 weight *= _principals_share(s.a_steering[a], p.responsibility_diffusion)
@@ -149,9 +153,9 @@ class StateActor(mesa.Agent):
             if s.interaction[q] > 0.0:
                 s.last_contact[q] = week
             shared = 0.5 * (s.knowledge[self.index] + s.knowledge[j])
-            s.level[q], s.progress[q], s.idle[q] = _staircase_step(
-                s.level[q], s.progress[q], s.idle[q], s.interaction[q], TOP_STEP, w.pair_floor[q], s.mandate_link[q],
-                s.decision_link[q], shared, p, w.key, week, rng.EROSION, int(q))
+            s.level[q], s.progress[q], s.idle[q] = _relation_week(
+                s.level[q], s.progress[q], s.idle[q], s.interaction[q], w.pair_floor[q], s.mandate_link[q],
+                s.last_met[q], s.last_owned[q], shared, p, w.key, week, int(q))
 
     def staff_turnover(self, week: int) -> None:
         """When key staff change, this actor's informal relations drop a step (``staircase.staff_turnover``)."""
@@ -163,6 +167,9 @@ class StateActor(mesa.Agent):
                     s.progress[q] = 0.0
                     if (not s.mandate_link[q]) and s.level[q] > w.pair_floor[q]:
                         s.level[q] -= 1
+            for a in range(len(w.ar_size)):
+                if w.ar_member[a, i]:
+                    s.maturity[a] -= s.maturity[a] / w.ar_size[a]
 
     def learn(self) -> None:
         """Close part of the gap to the best knowledge met this week (``knowledge.update_knowledge``)."""
@@ -175,13 +182,11 @@ class StateActor(mesa.Agent):
         """Mark the relations the arena holds this week if it is in use (``arenas.link_arenas``)."""
         w, s = self.model.world, self.model.state
         if _in_use(*_calendar(w, arena), s.meetings[arena], week):
-            rights = _decides(*_calendar(w, arena), w.ar_decides_from[arena], week)
             mandate = _holds(w.ar_mandate_from[arena], week)
             for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
                 q = w.ar_pairs[k]
                 s.arena_link[q] = True
                 s.mandate_link[q] = s.mandate_link[q] or mandate
-                s.decision_link[q] = s.decision_link[q] or rights
 
     def close_period(self, arena: int, week: int) -> None:
         """The arena's mandate period ends now (``programmes.release_arena``)."""
@@ -208,14 +213,14 @@ class StateActor(mesa.Agent):
             q = w.ar_pairs[k]
             if s.attended[arena, w.pair_i[q]] and s.attended[arena, w.pair_j[q]]:
                 s.interaction[q] += p.meeting_interaction
+                s.last_met[q] = week
 
     def evaluate(self, arena: int, week: int) -> None:
         """The arena's knowledge function adds lagged evaluations to its portfolio (``knowledge.update_knowledge``)."""
         w, s, p = self.model.world, self.model.state, self.model.params
         lagged = _active(*_calendar(w, arena), week - p.evaluation_lag_weeks)
         evaluated = w.ar_knowledge[arena] if lagged else 0.0
-        k = s.portfolio[arena]
-        s.portfolio[arena] = k + p.knowledge_build * evaluated * (1.0 - k) - p.knowledge_decay * (k - p.knowledge_initial)
+        s.portfolio[arena] = _upkeep(p, s.portfolio[arena], evaluated * s.maturity[arena], w.ar_responsibility[arena])
 
 
 class Ministry(StateActor):
@@ -262,9 +267,13 @@ class Directorate(StateActor):
                 level_sum += s.level[w.pair_id[lead, i]]
                 if w.kind[i] == DIRECTORATE:
                     participant_effort += e
+            committed = s.a_letter[a, i] or s.a_assent[a, i]
             for j in workers[x + 1:]:
                 q = w.pair_id[i, j]
-                s.interaction[q] += min(e, s.a_effort[a, j])
+                joint = min(e, s.a_effort[a, j])
+                s.interaction[q] += joint
+                if committed and (s.a_letter[a, j] or s.a_assent[a, j]):
+                    s.last_owned[q] = week
                 s.pair_work[q, carrier] = week
                 if s.a_letter[a, i] and s.a_letter[a, j]:
                     s.mandate_link[q] = True
@@ -283,7 +292,7 @@ class Directorate(StateActor):
             s.ring[R_USE_EXISTING, slot] += effort
         s.ring[R_PARTICIPANT, slot] += participant_effort
         if ar >= 0 and _active(*_calendar(w, ar), week) and s.agenda[ar] > 0.0:
-            useful += s.support[ar] * w.ar_stake[ar, lead] / s.agenda[ar]
+            useful += s.support[ar] * w.ar_stake[ar, lead] / s.agenda[ar] * s.maturity[ar]
         gained = _joint_progress(p, useful, level, n_workers)
         s.a_progress[a] += gained
         if s.a_phase[a] == OPERATION:
@@ -311,13 +320,22 @@ class Directorate(StateActor):
             return
         if phase == DECISION:
             s.a_decider[a, :] = s.a_works[a, :]
-            s.a_depth[a] = _decider_depth(w.pair_id, s.level, s.a_decider[a])
             arena_rights, issuing_rights = _joint_decision(w, s, a, week)
-            if arena_rights or issuing_rights:
+            deciding = s.a_arena[a] if arena_rights else (s.a_issuing_arena[a] if issuing_rights else -1)
+            body = deciding
+            carrier = s.a_arena[a]
+            if carrier >= 0 and _active(*_calendar(w, carrier), week):
+                body = carrier
+                s.maturity[carrier] += p.maturity_rate * (1.0 - s.maturity[carrier])
+            depth = _deliberation_depth(w.pair_id, s.level, self.index, s.a_decider[a], s.a_assent[a])
+            s.a_depth[a] = depth * s.maturity[body] if body >= 0 else depth
+            if deciding >= 0:
                 sectors = _decided_sectors(w.owner, w.n_ministries, s.a_decider[a])
                 s.a_principals[a] = max(s.a_principals[a], sectors)
-                body = s.a_arena[a] if arena_rights else s.a_issuing_arena[a]
-                s.a_steering[a] = max(s.a_steering[a], _collective_principals(sectors, w.ar_responsibility[body]))
+                s.a_steering[a] = max(s.a_steering[a], _collective_principals(sectors, w.ar_responsibility[deciding]))
+                for i in range(w.n_state):
+                    if s.a_decider[a, i]:
+                        s.a_letter[a, i] = True
             handed_over = arena_rights and w.ar_in_line[s.a_arena[a]]
             for j in range(w.n_state):
                 if s.a_participant[a, j] and (handed_over or not s.a_decider[a, j]):
@@ -326,7 +344,8 @@ class Directorate(StateActor):
                     s.progress[q] = 0.0
         elif phase == IMPLEMENTATION:
             s.ring[R_STRATEGIC, slot] += _strategic_score(w.owner, w.sector_in_field, w.n_field_sectors, s.a_decider[a],
-                                                          self.index, s.a_participant[a], s.a_depth[a])
+                                                          s.a_assent[a], s.a_letter[a], self.index, s.a_participant[a],
+                                                          s.a_depth[a])
             s.ring[R_STRATEGIC_N, slot] += 1.0
         s.a_phase[a] = phase + 1
 
@@ -394,8 +413,8 @@ class Municipality(mesa.Agent):
         agreement = w.state_support or represented
         contact = p.contact_interaction if (reached or consulted) else 0.0
         s.m_level[k], s.m_progress[k], s.m_idle[k] = _staircase_step(
-            s.m_level[k], s.m_progress[k], s.m_idle[k], contact, p.municipal_cap, 0, agreement, agreement,
-            s.knowledge[w.lead_agency], p, w.key, week, rng.MUNICIPAL_EROSION, number)
+            s.m_level[k], s.m_progress[k], s.m_idle[k], contact, p.municipal_cap, 0, agreement,
+            agreement, s.knowledge[w.lead_agency], p, w.key, week, rng.MUNICIPAL_EROSION, number)
         if week - s.last_uptake[k] > WEEKS_PER_YEAR and s.local_level[k] > 0:
             if U(w.key, week, rng.LOCAL_EROSION, number) < p.local_erosion_hazard:
                 s.local_level[k] -= 1
@@ -419,7 +438,7 @@ def _steered_by_new(w, s, a: int, week: int) -> bool:
     ar = s.a_arena[a]
     active = ar >= 0 and _active(*_calendar(w, ar), week)
     deciding = ar >= 0 and s.a_phase[a] == DECISION and _decides(*_calendar(w, ar), w.ar_decides_from[ar], week)
-    return bool(_steered(s.a_principals[a], active and not w.ar_today[ar], deciding))
+    return bool(_steered(s.a_principals[a], active, deciding))
 
 
 def _works(w, s, a: int, i: int, week: int) -> bool:
@@ -473,8 +492,11 @@ def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) ->
         channel = GRANT if u < p.grant_share else (GUIDANCE if u < p.grant_share + p.guidance_share else MEASURE)
     s.a_letter[a, lead] = True
     policy = w.st_letters[t] if t >= 0 else 0
+    align = p.alignment_uptake * _aligning(w.ar_responsibility[arena] if arena >= 0 else 0.0,
+                                           w.st_alignment[t] if t >= 0 else 0.0)
     for j in range(w.n_state):
-        if s.a_participant[a, j] and (policy == LETTERS_ALL or (policy == LETTERS_SET and w.st_letter_set[t, j])):
+        if s.a_participant[a, j] and (policy == LETTERS_ALL or (policy == LETTERS_SET and w.st_letter_set[t, j])
+                                      or U(w.key, week, rng.ALIGN, a * w.n_state + j) < align):
             s.a_letter[a, j] = True
     ia = int(w.st_issuing_arena[t]) if t >= 0 else -1
     if ia >= 0 and not _decides(*_calendar(w, ia), w.ar_decides_from[ia], week):
@@ -510,7 +532,6 @@ def python_week(model: CoordinationModel, week: int) -> None:
     s.reach[:] = 0.0
     s.arena_link[:] = False
     s.mandate_link[:] = False
-    s.decision_link[:] = False
     n_arenas = len(w.ar_lead)
     for a in range(n_arenas):
         actors[w.ar_lead[a]].link(a, week)

@@ -83,6 +83,13 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Parallel plans and strategies competing for the same cross-sector attention."),
     Parameter("plan_weight", 0.1, 0.0, 1.0, "priority weight per plan", "assumption",
               "Attention each parallel plan takes, relative to an assignment in the annual letter."),
+    Parameter("political_anchoring", 1.0, 0.25, 4.0, "weight multiplier",
+              "003 ('Forankring - høyt og bredt og godt - og kontinuerlig'); 004 §3.2.2 (0-24 'ikke et politisk barn', "
+              "'skriker ... etter en sterkere politisk overbygning'); a scenario premise, 1 = the seeds' reading of today",
+              "Weight of the field in every letter against the parallel plans: above 1 the field is anchored higher, more broadly and more continuously than today, below 1 less. A premise a scenario states, not a calibrated value."),
+    Parameter("alignment_uptake", 0.5, 0.0, 1.0, "probability",
+              "004 §4.4 ('Et sterkere mandat til lederdepartementet om å samstemme tekster i ... tildelingsbrev'); size: assumption",
+              "Chance that a participant's ministry adopts into its letter the wording a coordinating lead with full responsibility proposes for an assignment (scaled by the lead's and the issuing ministry's coordinating responsibility)."),
     Parameter("capacity_scale", 1.0, 0.0, 10.0, "multiplier", "assumption",
               "Scales every state actor's cross-sector capacity (sensitivity lever)."),
     Parameter("grant_share", 0.3, 0.0, 1.0, "share", "assumption; 002 §Finansiering",
@@ -154,6 +161,15 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("line_level", 3, 0, 4, "step",
               "004 §2.2 (step 3: roles settled 'in the line')",
               "Starting step between a ministry and its own directorates (the steering line).", True),
+    Parameter("maturity_rate", 0.05, 0.0, 1.0, "fraction per meeting",
+              "000 model 3 ('i en utprøvingsfase', 'for prematurt ... før den har satt seg og er moden'); "
+              "000 model 2 ('kan ta tid før bedre samordning oppnås'); size: assumption (two to three years of monthly "
+              "meetings to mature)",
+              "Share of the gap to full maturity an arena closes at a meeting all its members attend (in proportion to those who do), and at each decision it carries through; a member's staff change costs it that member's share."),
+    Parameter("existing_maturity", 0.5, 0.0, 1.0, "fraction",
+              "000 model 3 (KUBU and the agencies' collaboration are 'forholdsvis nye strukturer ... i en utprøvingsfase'); "
+              "size: assumption",
+              "Maturity today's arenas start from (a new arena starts from 0)."),
     # --- shared knowledge base ---
     Parameter("knowledge_initial", 0.3, 0.0, 1.0, "fraction",
               "000 model 2 (knowledge of effective measures is still lacking)",

@@ -38,6 +38,7 @@ MUNICIPAL_EROSION = 15
 ATTEND = 16
 BRING = 17
 ASSENT = 18
+ALIGN = 19
 
 
 def _mix(z: int) -> int:

@@ -55,7 +55,8 @@ class State(NamedTuple):
     interaction: np.ndarray
     arena_link: np.ndarray
     mandate_link: np.ndarray
-    decision_link: np.ndarray
+    last_met: np.ndarray  # last week both attended a meeting of an arena that links them
+    last_owned: np.ndarray  # last week both worked on an assignment both are committed to (a shared product)
     pair_work: np.ndarray  # last week of joint work per pair and carrier (column LINE, then one per arena)
     # state actors: knowledge of effective measures held, and the best met this week; capacity committed to
     # structures this week; effort on assignments and on structures so far (person-weeks)
@@ -64,12 +65,13 @@ class State(NamedTuple):
     load: np.ndarray
     worked: np.ndarray
     committed: np.ndarray
-    # arenas: evaluated knowledge portfolio, members' engagement and attendance, meetings held, the
+    # arenas: evaluated knowledge portfolio, members' engagement and attendance, meetings held, maturity, the
     # secretariat time left this week for the assignments the arena carries, and their leads' stakes summed
     portfolio: np.ndarray
     engagement: np.ndarray
     attended: np.ndarray
     meetings: np.ndarray
+    maturity: np.ndarray
     support: np.ndarray
     agenda: np.ndarray
     # assignments (oppdrag)
@@ -142,12 +144,14 @@ def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 
         level=world.pair_initial.copy(), progress=np.zeros(n_pairs), idle=np.zeros(n_pairs, np.int64),
         last_contact=np.full(n_pairs, NEVER, np.int64),
         interaction=np.zeros(n_pairs), arena_link=np.zeros(n_pairs, bool),
-        mandate_link=np.zeros(n_pairs, bool), decision_link=np.zeros(n_pairs, bool),
+        mandate_link=np.zeros(n_pairs, bool), last_met=np.full(n_pairs, NEVER, np.int64),
+        last_owned=np.full(n_pairs, NEVER, np.int64),
         pair_work=np.full((n_pairs, n_ar + 1), NEVER, np.int64),
         knowledge=np.full(world.n_state, params.knowledge_initial), reach=np.zeros(world.n_state),
         load=np.zeros(world.n_state), worked=np.zeros(world.n_state), committed=np.zeros(world.n_state),
         portfolio=np.full(n_ar, params.knowledge_initial), engagement=world.ar_member.astype(float),
-        attended=np.zeros((n_ar, world.n_state), bool), meetings=np.zeros(n_ar, np.int64), support=np.zeros(n_ar),
+        attended=np.zeros((n_ar, world.n_state), bool), meetings=np.zeros(n_ar, np.int64),
+        maturity=np.where(world.ar_today, params.existing_maturity, 0.0), support=np.zeros(n_ar),
         agenda=np.zeros(n_ar),
         **_assignment_arrays(capacity, world.n_state),
         m_level=np.zeros(n_mun, np.int64), m_progress=np.zeros(n_mun), m_idle=np.zeros(n_mun, np.int64),

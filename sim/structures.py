@@ -85,6 +85,7 @@ class OrganisationModel(_Strict):
     title: str
     source: str
     issuer: str
+    issuer_responsibility: float = Field(default=0.0, ge=0.0, le=1.0)
     issuing_arena: str | None = None
     lead_agency: str
     joint_letters: tuple[str, ...] | Literal["arena"]

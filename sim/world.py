@@ -79,6 +79,8 @@ class World(NamedTuple):
     ar_staffing: np.ndarray
     ar_responsibility: np.ndarray
     ar_today: np.ndarray
+    ar_usual_meetings: np.ndarray
+    ar_usual_staff: np.ndarray
     ar_in_line: np.ndarray
     ar_municipalities: np.ndarray
     ar_pair_ptr: np.ndarray
@@ -91,6 +93,7 @@ class World(NamedTuple):
     st_arena: np.ndarray
     st_letters: np.ndarray
     st_letter_set: np.ndarray
+    st_alignment: np.ndarray
     st_channel: np.ndarray
     # measure switches
     identical_assignments: bool
@@ -292,6 +295,8 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
         ar_staffing=np.array([STAFFING.index(a.staffing) for a in arenas], dtype=np.int64),
         ar_responsibility=np.array([a.coordinating_responsibility for a in arenas], float),
         ar_today=np.array([a.name in today for a in arenas], bool),
+        ar_usual_meetings=np.array([_as_today(a)[0] for a in arenas], float),
+        ar_usual_staff=np.array([_as_today(a)[1] for a in arenas], float),
         ar_in_line=np.array([a.implemented_in_line for a in arenas], bool),
         ar_municipalities=np.array([_represented(a, ar_reference[k], mu_statsforvalter, population)
                                     for k, a in enumerate(arenas)], bool).reshape(n_ar, len(population)),
@@ -304,6 +309,7 @@ def build_world(actors: Actors, structure: str | OrganisationModel, measures: Se
         st_letters=np.array([s["letters"] for s in streams], dtype=np.int64),
         st_letter_set=st_letter_set,
         st_channel=np.array([s["channel"] for s in streams], dtype=np.int64),
+        st_alignment=np.array([model.issuer_responsibility if t == joint else 0.0 for t in range(n_st)], float),
         identical_assignments=identical,
         state_support="state_support" in rules,
         outreach_support="outreach" in rules,
@@ -346,6 +352,23 @@ def _ties(arena: Arena, member: np.ndarray, lead: int) -> np.ndarray:
     ties = member.astype(np.int64)
     ties[lead] = n_members - 1
     return ties
+
+
+def _as_today(arena: Arena) -> tuple[float, float]:
+    """The shares of an arena's meetings and of its staff that it has today (1, 1 for one of today's arenas as it is).
+
+    "Use of existing structures" counts as existing only the volume an arena has today: a new
+    arena has none, and one of today's arenas scaled up (meeting more often, more staff) has
+    today's share of it (000 table 6: "vil dermed gå på tvers av dagens struktur fremfor å bygge
+    videre på eksisterende strukturer").
+    """
+    today = {a.name: a for a in catalogue().today.arenas}.get(arena.name)
+    if today is None:
+        return 0.0, 0.0
+    meetings = min(1.0, arena.meets_every_weeks / today.meets_every_weeks)
+    staff = arena.secretariat_py + arena.knowledge_py
+    usual = today.secretariat_py + today.knowledge_py
+    return meetings, (min(1.0, usual / staff) if staff > 0 else 1.0)
 
 
 def _new_staff(arena: Arena) -> float:

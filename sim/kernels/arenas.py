@@ -69,35 +69,26 @@ def holds(from_week, week):
 
 @njit(cache=True, error_model="numpy")
 def link_arenas(w, s, p, week):
-    """Mark the relations held by arenas in use: linked, mandate-linked while their mandate holds, decision-linked."""
-    start, period, cycle, decides_from = w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from
+    """Mark the relations held by arenas in use: linked, and mandate-linked while their mandate holds."""
+    start, period, cycle = w.ar_start, w.ar_period, w.ar_cycle
     ptr, pairs, mandate_from = w.ar_pair_ptr, w.ar_pairs, w.ar_mandate_from
-    arena_link, mandate_link, decision_link = s.arena_link, s.mandate_link, s.decision_link
+    arena_link, mandate_link = s.arena_link, s.mandate_link
     s.interaction[:] = 0.0
     s.reach[:] = 0.0
     arena_link[:] = False
     mandate_link[:] = False
-    decision_link[:] = False
     for a in range(len(start)):
         if arena_in_use(start[a], period[a], cycle[a], s.meetings[a], week):
-            rights = arena_decides(start[a], period[a], cycle[a], decides_from[a], week)
             mandate = holds(mandate_from[a], week)
             for k in range(ptr[a], ptr[a + 1]):
                 q = pairs[k]
                 arena_link[q] = True
                 mandate_link[q] = mandate_link[q] or mandate
-                decision_link[q] = decision_link[q] or rights
-
-
-@njit(cache=True, error_model="numpy")
-def todays_mandate(today, deciding):
-    """Effort in an arena runs through a structure of today with today's mandate (no decision rights)."""
-    return today and not deciding
 
 
 @njit(cache=True, error_model="numpy")
 def hold_meetings(w, s, p, week):
-    """This week's meetings, once held: attendees meet the arena's portfolio and each pair of them interacts.
+    """This week's meetings, once held: attendees meet the arena's portfolio and each pair of them interacts and has met.
 
     Attendance was drawn before the work (:func:`sim.kernels.capacity.convene_arena`), as
     it took the attendees' time; the reference group is consulted at each meeting.
@@ -114,4 +105,5 @@ def hold_meetings(w, s, p, week):
                 q = pairs[k]
                 if attended[a, pair_i[q]] and attended[a, pair_j[q]]:
                     interaction[q] += p.meeting_interaction
+                    s.last_met[q] = week
 

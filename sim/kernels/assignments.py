@@ -76,6 +76,17 @@ def collective_principals(sectors, responsibility):
 
 
 @njit(cache=True, error_model="numpy")
+def aligning(lead_responsibility, issuer_responsibility):
+    """How strongly an assignment's steering signals are aligned: by the coordinating lead or the issuing ministry.
+
+    004 §4.2: a lead ministry "som forvalter av systemer og ordninger som sikrer ... samordning av
+    styringssignaler"; 000 model 1: a lead with "utvidet ansvar for å koordinere og samordne".
+    Each proposes identical wording in the participants' letters; either may succeed.
+    """
+    return 1.0 - (1.0 - lead_responsibility) * (1.0 - issuer_responsibility)
+
+
+@njit(cache=True, error_model="numpy")
 def drop_assignment(a, week, status, closed, phase, counters, ring):
     """Close assignment ``a`` as dropped; one dropped after its decision is a decision the sectors did not act on."""
     slot = week % WEEKS_PER_YEAR
@@ -125,8 +136,11 @@ def new_assignment(w, s, p, week, issuer, t):
         channel = GRANT if u < p.grant_share else (GUIDANCE if u < p.grant_share + p.guidance_share else MEASURE)
     letter[a, lead] = True
     policy = w.st_letters[t] if t >= 0 else 0
+    align = p.alignment_uptake * aligning(w.ar_responsibility[arena] if arena >= 0 else 0.0,
+                                          w.st_alignment[t] if t >= 0 else 0.0)
     for j in range(n_state):
-        if participant[a, j] and (policy == LETTERS_ALL or (policy == LETTERS_SET and w.st_letter_set[t, j])):
+        if participant[a, j] and (policy == LETTERS_ALL or (policy == LETTERS_SET and w.st_letter_set[t, j])
+                                  or U(w.key, week, rng.ALIGN, a * n_state + j) < align):
             letter[a, j] = True
     ia = w.st_issuing_arena[t] if t >= 0 else -1
     if ia >= 0 and not arena_decides(start[ia], period[ia], cycle[ia], w.ar_decides_from[ia], week):
@@ -226,18 +240,17 @@ def awaits_assent(w, s, a, week):
 
 
 @njit(cache=True, error_model="numpy")
-def decider_depth(pair_id, level, decider):
-    """Mean staircase step between the deciders, as a fraction of the top step (0 with one decider)."""
+def deliberation_depth(pair_id, level, lead, decider, assent):
+    """Mean staircase step between the lead and the others who deliberated (decided or assented), as a fraction of
+    the top step: how far the lead coordinates those it decides with (0 when it deliberated with nobody)."""
     n_state = len(decider)
-    pairs = 0
+    others = 0
     level_sum = 0.0
     for i in range(n_state):
-        if decider[i]:
-            for j in range(i + 1, n_state):
-                if decider[j]:
-                    pairs += 1
-                    level_sum += level[pair_id[i, j]]
-    return level_sum / pairs / TOP_STEP if pairs > 0 else 0.0
+        if i != lead and (decider[i] or assent[i]):
+            others += 1
+            level_sum += level[pair_id[lead, i]]
+    return level_sum / others / TOP_STEP if others > 0 else 0.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -251,29 +264,34 @@ def decided_sectors(owner, n_ministries, decider):
 
 
 @njit(cache=True, error_model="numpy")
-def strategic_score(owner, sector_in_field, n_field_sectors, decider, lead, participant, depth):
-    """Strategic coordination of a decision the sectors then acted on (seed 000 table 3).
+def strategic_score(owner, sector_in_field, n_field_sectors, decider, assent, letter, lead, participant, depth):
+    """Strategic coordination of an assignment the sectors deliberated, aligned their steering on and acted on.
 
-    The field sectors that took part in the decision *and* carried it through
-    implementation, out of all the sectors the field concerns, times the deciders'
-    staircase depth: leaving a sector out can never raise it.
+    Seed 000 table 3 and 004 §3.1, §4.2 ("samordning av styringssignaler"): the field sectors
+    that took part in deliberating it (deciding or assenting), whose letters carry it (their
+    priorities aligned) *and* that carried it through implementation, out of all the sectors
+    the field concerns, times the depth of the deliberation: leaving a sector out can never
+    raise it, and no formal joint decision is needed.
     """
     n_min = len(sector_in_field)
-    decided = np.zeros(n_min, np.bool_)
+    deliberated = np.zeros(n_min, np.bool_)
+    aligned = np.zeros(n_min, np.bool_)
     acted = np.zeros(n_min, np.bool_)
     for i in range(len(owner)):
         m = owner[i]
         if m < 0:
             continue
-        if decider[i]:
-            decided[m] = True
+        if decider[i] or assent[i]:
+            deliberated[m] = True
+        if letter[i]:
+            aligned[m] = True
         if i == lead or participant[i]:
             acted[m] = True
-    both = 0
+    all_three = 0
     for m in range(n_min):
-        if decided[m] and acted[m] and sector_in_field[m]:
-            both += 1
-    return both / n_field_sectors * depth
+        if deliberated[m] and aligned[m] and acted[m] and sector_in_field[m]:
+            all_three += 1
+    return all_three / n_field_sectors * depth
 
 
 @njit(cache=True, error_model="numpy")
@@ -314,14 +332,23 @@ def conclude_phases(w, s, p, week):
         if phase == DECISION:
             for i in range(decider.shape[1]):  # a loop, not a slice copy: see sim.core.advance_weeks
                 decider[a, i] = s.a_works[a, i]
-            s.a_depth[a] = decider_depth(pair_id, level, decider[a])
             arena_rights, issuing_rights = joint_decision(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from,
                                                           s.a_arena[a], s.a_issuing_arena[a], week)
-            if arena_rights or issuing_rights:
+            deciding = s.a_arena[a] if arena_rights else (s.a_issuing_arena[a] if issuing_rights else -1)
+            body = deciding  # the arena the decision was taken in: the one that carried it, else the one that decided
+            carrier = s.a_arena[a]
+            if carrier >= 0 and arena_active(w.ar_start[carrier], w.ar_period[carrier], w.ar_cycle[carrier], week):
+                body = carrier
+                s.maturity[carrier] += p.maturity_rate * (1.0 - s.maturity[carrier])  # a decision carried through
+            depth = deliberation_depth(pair_id, level, lead, decider[a], s.a_assent[a])
+            s.a_depth[a] = depth * s.maturity[body] if body >= 0 else depth  # an immature body decides shallowly
+            if deciding >= 0:
                 sectors = decided_sectors(owner, w.n_ministries, decider[a])
                 s.a_principals[a] = max(s.a_principals[a], sectors)
-                body = s.a_arena[a] if arena_rights else s.a_issuing_arena[a]
-                s.a_steering[a] = max(s.a_steering[a], collective_principals(sectors, w.ar_responsibility[body]))
+                s.a_steering[a] = max(s.a_steering[a], collective_principals(sectors, w.ar_responsibility[deciding]))
+                for i in range(decider.shape[1]):  # a joint decision with rights binds the deciders' lines
+                    if decider[a, i]:
+                        s.a_letter[a, i] = True
             handed_over = arena_rights and w.ar_in_line[s.a_arena[a]]  # 000 model 3: carried out in the lines
             for j in range(w.n_state):  # seed 004 §2.3: implementers new to the decision must interpret
                 if participant[a, j] and (handed_over or not decider[a, j]):
@@ -329,8 +356,9 @@ def conclude_phases(w, s, p, week):
                     level[q] = max(floor[q], min(level[q], p.interpretation_level))
                     s.progress[q] = 0.0
         elif phase == IMPLEMENTATION:
-            ring[R_STRATEGIC, slot] += strategic_score(owner, w.sector_in_field, w.n_field_sectors, decider[a], lead,
-                                                       participant[a], s.a_depth[a])
+            ring[R_STRATEGIC, slot] += strategic_score(owner, w.sector_in_field, w.n_field_sectors, decider[a],
+                                                       s.a_assent[a], s.a_letter[a], lead, participant[a],
+                                                       s.a_depth[a])
             ring[R_STRATEGIC_N, slot] += 1.0
         phase_of[a] = phase + 1
     first = s.counters[FIRST_OPEN]

@@ -33,7 +33,7 @@ from .. import rng
 from ..rng import uniform_nb as U
 from ..state import DECISION, FIRST_OPEN, N_ISSUED, OPEN, R_EFFORT, R_LOAD, R_USE, R_USE_EXISTING, WEEKS_PER_YEAR
 from ..world import STAFFED_BY_LEAD, STAFFED_BY_MEMBERS
-from .arenas import arena_active, arena_decides, arena_meets, todays_mandate
+from .arenas import arena_active, arena_decides, arena_meets
 
 
 @njit(cache=True, error_model="numpy")
@@ -54,7 +54,9 @@ def convene_arena(w, s, p, week, a, decisions, open_in_arena):
 
     Sets the attendance and the secretariat time left for the arena's assignments
     (``s.support``), adds what each actor gives to ``s.load``, and books the arena's cost
-    and its use (all effort in use, and the part through today's structures).
+    and its use (all effort in use, and the part an arena of today has today: today's share of
+    its meetings and of its staff; consultation on decisions it carries is new, as is all of it
+    while rights are in force).
     """
     start, period, cycle = w.ar_start[a], w.ar_period[a], w.ar_cycle[a]
     slot = week % WEEKS_PER_YEAR
@@ -73,10 +75,13 @@ def convene_arena(w, s, p, week, a, decisions, open_in_arena):
     pay_staff(staffing, lead, members, s.load, new_staff)
     cost = secretariat + w.ar_knowledge[a]
     use = 0.0
+    usual = 0.0  # the part of its use an arena of today has today (use of existing structures, 000 criterion 6)
     overhead = 0.0
+    preparation = 0.0
     if arena_meets(start, period, cycle, w.ar_meet_every[a], week):
         s.meetings[a] += 1
         present = w.ar_municipalities[a].sum()
+        came = 0
         for i in range(n_state):
             here = False
             if member[a, i]:
@@ -89,10 +94,16 @@ def convene_arena(w, s, p, week, a, decisions, open_in_arena):
             if here:
                 present += 1
                 s.load[i] += p.meeting_cost
+                if member[a, i]:
+                    came += 1
+        # a meeting matures the arena in proportion to the members who came (000 model 3: "før den har satt seg")
+        s.maturity[a] += p.maturity_rate * came / w.ar_size[a] * (1.0 - s.maturity[a])
         attendance = p.meeting_cost * present
         cost += attendance
         use += attendance
-        overhead += p.meeting_preparation * present
+        usual += attendance * w.ar_usual_meetings[a]
+        preparation = p.meeting_preparation * present
+        overhead += preparation
     if decisions > 0:  # each member clears each open decision in its line and consults those it deals with
         consulting = 0.0
         for i in range(n_state):
@@ -110,16 +121,20 @@ def convene_arena(w, s, p, week, a, decisions, open_in_arena):
         s.load[lead] -= left
         cost -= left
         use -= left
+        usual -= left * preparation / overhead * w.ar_usual_meetings[a]  # today's share of the meetings' part
         left = 0.0
     s.support[a] = left
+    staff = 0.0
     if open_in_arena[a] > 0:
-        use += secretariat
+        staff += secretariat
     if s.meetings[a] > 0:
-        use += w.ar_knowledge[a]
+        staff += w.ar_knowledge[a]
+    use += staff
+    usual += staff * w.ar_usual_staff[a]
     s.ring[R_EFFORT, slot] += cost
     s.ring[R_USE, slot] += use
-    if todays_mandate(w.ar_today[a], arena_decides(start, period, cycle, w.ar_decides_from[a], week)):
-        s.ring[R_USE_EXISTING, slot] += use
+    if not arena_decides(start, period, cycle, w.ar_decides_from[a], week):  # rights are not today's
+        s.ring[R_USE_EXISTING, slot] += usual
 
 
 @njit(cache=True, error_model="numpy")

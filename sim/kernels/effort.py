@@ -70,14 +70,15 @@ def phase_work(p, phase, n_workers):
 
 
 @njit(cache=True, error_model="numpy")
-def steered_by_new(principals, in_new_arena, deciding):
-    """The assignment's effort runs through something other than today's lines and arenas (000 criterion 6).
+def steered_by_new(principals, carried, deciding):
+    """The assignment's effort runs through something other than today's lines and roles (000 criterion 6).
 
-    It does when a collective body owns it (``principals``: today no arena issues or
-    decides), when an active arena not of today coordinates it (``in_new_arena``), or
-    while its arena decides it under rights (``deciding``).
+    It does when a collective body owns it (``principals``: today no arena issues or decides),
+    when an active arena carries it (``carried``: today no arena carries the field's work, so
+    whatever one carries is volume it takes on beyond today's), or while its arena decides it
+    under rights (``deciding``).
     """
-    return principals > 0 or in_new_arena or deciding
+    return principals > 0 or carried or deciding
 
 
 @njit(cache=True, error_model="numpy")
@@ -85,9 +86,9 @@ def allocate_effort(w, s, p, week):
     """Each state actor splits the capacity its structures leave it over its assignments and the parallel plans.
 
     Weight 1 for an assignment in the actor's own letter, ``weak_priority`` if not
-    (seed 002 §Forankring), times ``adhoc_weight`` for ad-hoc letters (004 §4.4),
-    times the share several principals leave (000 model 3); ~30 parallel plans take
-    their share of attention (004 §3.2.2).
+    (seed 002 §Forankring), times the field's political anchoring (003), times
+    ``adhoc_weight`` for ad-hoc letters (004 §4.4), times the share several principals
+    leave (000 model 3); ~30 parallel plans take their share of attention (004 §3.2.2).
     """
     kind, capacity, load = w.kind, w.capacity, s.load
     status, works, letter, adhoc, effort = s.a_status, s.a_works, s.a_letter, s.a_adhoc, s.a_effort
@@ -98,7 +99,7 @@ def allocate_effort(w, s, p, week):
             continue
         ownership = principals_share(s.a_steering[a], p.responsibility_diffusion)
         for i in range(w.n_state):  # selects, not branches, so the loop over actors vectorises
-            weight = 1.0 if (letter[a, i] or kind[i] == MINISTRY) else p.weak_priority
+            weight = (1.0 if (letter[a, i] or kind[i] == MINISTRY) else p.weak_priority) * p.political_anchoring
             if adhoc[a]:
                 weight *= p.adhoc_weight
             weight = weight * ownership if works[a, i] else 0.0
@@ -126,7 +127,7 @@ def work_on_assignments(w, s, p, week, open_in_arena):
     knowledge among them, and each pair records the week and carrier of its joint work.
     """
     kind, relevance, pair_id, owner = w.kind, w.relevance, w.pair_id, w.owner
-    start, period, cycle, decides_from, today = w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from, w.ar_today
+    start, period, cycle, decides_from = w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from
     status, works, lead_of, letter, effort_of = s.a_status, s.a_works, s.a_lead, s.a_letter, s.a_effort
     level, interaction, mandate_link, ring, pair_work = s.level, s.interaction, s.mandate_link, s.ring, s.pair_work
     knowledge, reach = s.knowledge, s.reach
@@ -162,10 +163,14 @@ def work_on_assignments(w, s, p, week, open_in_arena):
                 level_sum += level[pair_id[lead, i]]
                 if kind[i] == DIRECTORATE:
                     participant_effort += e
+            committed = letter[a, i] or s.a_assent[a, i]
             for y in range(x + 1, n_workers):
                 j = workers[y]
                 q = pair_id[i, j]
-                interaction[q] += min(e, effort_of[a, j])
+                joint = min(e, effort_of[a, j])
+                interaction[q] += joint
+                if committed and (letter[a, j] or s.a_assent[a, j]):  # a joint product both are committed to
+                    s.last_owned[q] = week
                 pair_work[q, carrier] = week
                 if letter[a, i] and letter[a, j]:
                     mandate_link[q] = True
@@ -182,11 +187,11 @@ def work_on_assignments(w, s, p, week, open_in_arena):
         ring[R_USE, slot] += effort
         ring[R_WORK, slot] += effort
         ring[R_WORK_KNOWLEDGE, slot] += held
-        if not steered_by_new(s.a_principals[a], active and not today[ar], deciding):
+        if not steered_by_new(s.a_principals[a], active, deciding):
             ring[R_USE_EXISTING, slot] += effort
         ring[R_PARTICIPANT, slot] += participant_effort
-        if active and s.agenda[ar] > 0.0:  # the secretariat serves the body's agenda by its members' stakes
-            useful += s.support[ar] * w.ar_stake[ar, lead] / s.agenda[ar]
+        if active and s.agenda[ar] > 0.0:  # the secretariat serves the body's agenda by its members' stakes,
+            useful += s.support[ar] * w.ar_stake[ar, lead] / s.agenda[ar] * s.maturity[ar]  # as well as it has learnt
         gained = joint_progress(p, useful, step, n_workers)
         s.a_progress[a] += gained
         if s.a_phase[a] == OPERATION:

@@ -17,6 +17,19 @@ from .arenas import arena_active
 
 
 @njit(cache=True, error_model="numpy")
+def upkeep(p, portfolio, evaluated, responsibility):
+    """An arena's portfolio a week on: lagged evaluation work adds to it, decay takes from it.
+
+    The evaluation counts as far as the arena has matured (a new body does not yet evaluate
+    well), and a lead with coordinating responsibility keeps the knowledge base up (004 §4.2:
+    "sikrer oppdatering av en felles kunnskapsbase"), slowing its decay in proportion.
+    """
+    base = p.knowledge_initial
+    return (portfolio + p.knowledge_build * evaluated * (1.0 - portfolio)
+            - p.knowledge_decay * (1.0 - responsibility) * (portfolio - base))
+
+
+@njit(cache=True, error_model="numpy")
 def update_knowledge(w, s, p, week):
     """Portfolios grow with lagged evaluation work; actors close part of the gap to the best knowledge they met."""
     start, period, cycle = w.ar_start, w.ar_period, w.ar_cycle
@@ -24,8 +37,7 @@ def update_knowledge(w, s, p, week):
     portfolio, knowledge, reach = s.portfolio, s.knowledge, s.reach
     for a in range(len(start)):
         evaluated = w.ar_knowledge[a] if arena_active(start[a], period[a], cycle[a], week - p.evaluation_lag_weeks) else 0.0
-        k = portfolio[a]
-        portfolio[a] = k + p.knowledge_build * evaluated * (1.0 - k) - p.knowledge_decay * (k - base)
+        portfolio[a] = upkeep(p, portfolio[a], evaluated * s.maturity[a], w.ar_responsibility[a])
     for i in range(w.n_state):
         k = knowledge[i]
         knowledge[i] = k + p.knowledge_uptake * max(0.0, reach[i] - k) - p.knowledge_decay * (k - base)

@@ -101,8 +101,8 @@ def serve_municipalities(w, s, p, week):
         agreement = w.state_support or represented[k]  # seed 004 figure 3: agreement-based step 3
         contact = p.contact_interaction if (reached or consulted[k]) else 0.0
         m_level[k], m_progress[k], m_idle[k] = staircase_step(  # floor typed, not Literal[int](0): one specialisation
-            m_level[k], m_progress[k], m_idle[k], contact, p.municipal_cap, np.int64(0), agreement, agreement,
-            state_knowledge, p, key, week, rng.MUNICIPAL_EROSION, number)
+            m_level[k], m_progress[k], m_idle[k], contact, p.municipal_cap, np.int64(0), agreement,
+            agreement, state_knowledge, p, key, week, rng.MUNICIPAL_EROSION, number)
         if week - last_uptake[k] > WEEKS_PER_YEAR and local_level[k] > 0:
             if U(key, week, rng.LOCAL_EROSION, number) < p.local_erosion_hazard:
                 local_level[k] -= 1
