@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from sim import CRITERIA, CoordinationModel
-from sim.intervals import welch_interval
-from sim.kernels import observation
-from sim.structures import Arena, OrganisationModel, catalogue
+from sim.experiments.intervals import welch_interval
+from sim.simulation.kernels import observation
+from sim.simulation.structures import Arena, OrganisationModel, catalogue
 
 SEEDS = range(12)
 WEEKS = 520

@@ -85,7 +85,7 @@ def tiny_batch(tmp_path_factory) -> Path:
 
 
 def test_compare_report_prints_both_tables_in_100_columns_and_saves_them(tiny_batch, tmp_path, capsys):
-    from sim.validation import REFERENCE_FILES
+    from sim.analysis.validation import REFERENCE_FILES
 
     assert main(["compare-report", str(tiny_batch), "--save", str(tmp_path / "ref")]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import CoordinationModel
-from sim.intervals import welch_interval
-from sim.kernels.assignments import conclude_phases, mark_workers
-from sim.kernels.effort import principals_share
-from sim.state import DECISION, FIRST_OPEN, IMPLEMENTATION, N_ISSUED, OPEN
-from sim.structs import as_struct
-from sim.structures import catalogue
-from sim.world import decision_week
+from sim.experiments.intervals import welch_interval
+from sim.simulation.kernels.assignments import conclude_phases, mark_workers
+from sim.simulation.kernels.effort import principals_share
+from sim.simulation.state import DECISION, FIRST_OPEN, IMPLEMENTATION, N_ISSUED, OPEN
+from sim.simulation.structs import as_struct
+from sim.simulation.structures import catalogue
+from sim.simulation.world import decision_week
 
 from .helpers import simulate
 

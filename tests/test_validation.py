@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA
-from sim.intervals import welch_interval
-from sim.validation import (
+from sim.experiments.intervals import welch_interval
+from sim.analysis.validation import (
     MODELS,
     SCALE,
     NotComparable,

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .batch.tables import factors
-from .intervals import ci_half_width, welch_interval
-from .metrics import CRITERIA, METRICS
+from sim.experiments.batch.tables import factors
+from sim.experiments.intervals import ci_half_width, welch_interval
+from sim.simulation.metrics import CRITERIA, METRICS
 
 SUMMARY_NUMBERS = ("points", "n", "mean", "std", "ci95_low", "ci95_high")
 
@@ -54,7 +54,7 @@ def read_summary_csv(path: Path) -> pd.DataFrame:
 
 def load(folder: str | os.PathLike[str], *, steps: bool = True) -> Results:
     """A finished batch's tables, verified against their checksums; ``steps=False`` skips the weekly series."""
-    from .batch import verify_results
+    from sim.experiments.batch import verify_results
 
     root = Path(folder)
     verify_results(root)

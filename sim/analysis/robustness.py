@@ -31,7 +31,8 @@ from types import ModuleType
 
 import pandas as pd
 
-from .parameters import BY_NAME
+from sim.simulation.parameters import BY_NAME
+
 from .validation import MODELS, ordering_table, verdicts
 
 THRESHOLD = 0.8  # PRIM density a box must reach: at least 4 in 5 of its points flip

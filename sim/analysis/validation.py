@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import welch_interval
-from .metrics import CRITERIA
+from sim.experiments.intervals import welch_interval
+from sim.simulation.metrics import CRITERIA
 
 SCALE = {"weak": 0, "medium": 1, "medium/strong": 1.5, "strong": 2}
 MODELS = ("model1", "model2", "model3")
@@ -156,7 +156,7 @@ FLOAT_FORMAT = "%.6g"  # six significant digits: far finer than any 95 % CI, sta
 
 def reference_tables(runs: pd.DataFrame, measures: str = "") -> dict[str, pd.DataFrame]:
     """The three tables of the committed reference, by file name (see ``docs/VALIDATION.md``)."""
-    from .batch import summarise  # batch pulls in the runner; only the reference needs it
+    from sim.experiments.batch import summarise  # batch pulls in the runner; only the reference needs it
 
     return {"summary.csv": summarise(runs, ["structure", "measures"]),
             "verdicts.csv": side_by_side(runs, measures),

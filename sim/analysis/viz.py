@@ -23,11 +23,11 @@ with warnings.catch_warnings():  # Solara's lint of Mesa's own ComponentsView (a
     from mesa.visualization import SolaraViz
     from mesa.visualization.utils import update_counter
 
-# absolute imports: `solara run sim/viz.py` executes this file outside the package
-from sim.metrics import CRITERIA
-from sim.model import CoordinationModel
-from sim.network import actor_network
-from sim.structures import catalogue
+# absolute imports: `solara run sim/analysis/viz.py` executes this file outside the package
+from sim.analysis.plots.network import actor_network
+from sim.simulation.metrics import CRITERIA
+from sim.simulation.model import CoordinationModel
+from sim.simulation.structures import catalogue
 
 MEASURES: tuple[str, ...] = tuple(catalogue().measures)
 STRUCTURES: tuple[str, ...] = tuple(catalogue().models)

@@ -37,19 +37,19 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from . import __version__
-from .batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault, run_batch
-from .batch.manifest import read_manifest
-from .batch.run import cores
-from .batch.tables import factors
-from .checks import MAX_SEED
-from .clusters import QUEUES, dask_client, job_cluster, resources_from
-from .datasets import DataError, load_municipalities
-from .metrics import CRITERIA
-from .provenance import compile_kernels, kernels_cached
-from .runner import check_writable, run_one, write_parquet_atomic
-from .scenario import Cluster, Scenario, ScenarioError, load_scenario
-from .structural import is_structural
+from sim import __version__
+from sim.experiments.batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault, run_batch
+from sim.experiments.batch.manifest import read_manifest
+from sim.experiments.batch.run import cores
+from sim.experiments.batch.tables import factors
+from sim.experiments.clusters import QUEUES, dask_client, job_cluster, resources_from
+from sim.experiments.runner import check_writable, run_one, write_parquet_atomic
+from sim.experiments.scenario import Cluster, Scenario, ScenarioError, load_scenario
+from sim.experiments.structural import is_structural
+from sim.simulation.checks import MAX_SEED
+from sim.simulation.datasets import DataError, load_municipalities
+from sim.simulation.metrics import CRITERIA
+from sim.simulation.provenance import compile_kernels, kernels_cached
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,7 +137,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from .search import run_search
+    from sim.experiments.search import run_search
 
     scenario, text = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
@@ -166,7 +166,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from .batch.planning import duration, make_plan
+    from sim.experiments.batch.planning import duration, make_plan
 
     scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
@@ -223,7 +223,7 @@ def _print_summary(runs: pd.DataFrame) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .results import export, load
+    from sim.analysis.results import export, load
 
     if not (args.xlsx or args.csv):
         raise ValueError("say what to write: --xlsx FILE.xlsx and/or --csv FOLDER")
@@ -234,7 +234,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .results import diff, load
+    from sim.analysis.results import diff, load
 
     a, b = load(args.a, steps=False), load(args.b, steps=False)
     table = diff(a, b)
@@ -260,7 +260,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _write_report(folder: Path) -> Path:
-    from .report import write_report
+    from sim.analysis.report.page import write_report
 
     return write_report(folder)
 
@@ -292,7 +292,7 @@ def _posterior(folder: Path) -> pd.DataFrame:
 
 def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.DataFrame | None = None) -> None:
     """Print one batch's verdicts and orderings beside the report's, headed by its premise about the mandate."""
-    from .validation import MODELS, NotComparable, ordering_table, present_models, side_by_side, write_reference
+    from sim.analysis.validation import MODELS, NotComparable, ordering_table, present_models, side_by_side, write_reference
 
     runs = _finished_runs(folder)
     try:
@@ -350,7 +350,7 @@ def _premise(folder: Path) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibration import calibrate
+    from sim.experiments.calibration import calibrate
 
     scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
@@ -372,7 +372,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _robustness(args: argparse.Namespace) -> int:
-    from .robustness import robustness_report
+    from sim.analysis.robustness import robustness_report
 
     text = robustness_report(Path(args.folder), measures=args.measures)
     print(text)
@@ -394,7 +394,7 @@ def _finished_runs(folder: Path) -> pd.DataFrame:
     if not (folder / "runs.parquet").is_file():
         raise ValueError(f"{folder} has no runs.parquet; `sim compare-report` needs {need}. "
                          "Run or --resume `sim batch` into it first.")
-    from .report import refuse_search
+    from sim.analysis.report.page import refuse_search
 
     refuse_search(folder, read_manifest(folder) or {}, "sim compare-report")
     return pd.read_parquet(folder / "runs.parquet")
@@ -417,7 +417,7 @@ def _print_table(header: list[str], rows: list[list[str]], right: tuple[int, ...
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    from .sensitivity import run_sensitivity
+    from sim.experiments.sensitivity import run_sensitivity
 
     scenario, _ = _load(args.scenario)
     out = Path(args.out) if args.out else scenario.output_dir
@@ -443,7 +443,7 @@ def _view(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from .view_assets import problem
+    from sim.analysis.view_assets import problem
 
     if not 1 <= args.port <= 65535:
         raise ValueError(f"--port must be 1-65535, got {args.port}.")
@@ -451,8 +451,8 @@ def _view(args: argparse.Namespace) -> int:
     if blank:
         print(f"sim view: error: {blank}.", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    # the module, not the file: `solara run sim/viz.py` would put sim/ itself on sys.path
-    command = [sys.executable, "-m", "solara", "run", "sim.viz", "--host", args.host, "--port", str(args.port),
+    # the module, not the file: `solara run sim/analysis/viz.py` would put sim/analysis/ itself on sys.path
+    command = [sys.executable, "-m", "solara", "run", "sim.analysis.viz", "--host", args.host, "--port", str(args.port),
                "--production", "--no-open"]
     print(f"sim view: the interactive view is at http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
     if os.name == "posix":  # become the server, so that signals to `sim view` reach it

@@ -36,11 +36,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.validation import MODELS, ordering_table, verdicts
+from sim.simulation.parameters import PRIORS
+
 from .batch import run_batch
-from .parameters import PRIORS
 from .runner import write_atomic, write_parquet_atomic
 from .scenario import Scenario
-from .validation import MODELS, ordering_table, verdicts
 
 CALIBRATED: tuple[str, ...] = tuple(p.name for p in PRIORS)
 Z_95 = 1.959963984540054  # the two-sided 95 % normal quantile: an ordering "holds" past it

@@ -18,7 +18,8 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as saltelli_sample
 from scipy.stats import qmc
 
-from .parameters import BY_NAME
+from sim.simulation.parameters import BY_NAME
+
 from .scenario import Design
 from .structural import is_structural, typed
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .checks import MAX_WEEKS, shown, whole_number
-from .model import CoordinationModel
-from .structures import Measure, OrganisationModel
+from sim.simulation.checks import MAX_WEEKS, shown, whole_number
+from sim.simulation.model import CoordinationModel
+from sim.simulation.structures import Measure, OrganisationModel
 
 
 def run_one(structure: str | OrganisationModel, measures: Sequence[str] | Mapping[str, Measure] = (), *, weeks: int = 520,

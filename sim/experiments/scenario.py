@@ -29,10 +29,9 @@ from pydantic import (
     model_validator,
 )
 
-from .checks import MAX_COUNT, MAX_SEED, MAX_WEEKS, is_number, shown
-from .parameters import BY_NAME, suggest, validate
-from .structural import MODEL_FIELDS, NUMERIC, changed, check_factor, field_of, is_structural, numeric_type, typed
-from .structures import (
+from sim.simulation.checks import MAX_COUNT, MAX_SEED, MAX_WEEKS, is_number, shown
+from sim.simulation.parameters import BY_NAME, suggest, validate
+from sim.simulation.structures import (
     Measure,
     OrganisationModel,
     catalogue,
@@ -41,6 +40,8 @@ from .structures import (
     declare,
     declare_measure,
 )
+
+from .structural import MODEL_FIELDS, NUMERIC, changed, check_factor, field_of, is_structural, numeric_type, typed
 
 
 class ScenarioError(ValueError):
@@ -202,7 +203,7 @@ class Search(_Strict):
     @property
     def objectives(self) -> int:
         """How many objectives the search has: each statistic of each criterion, and the cost."""
-        from .metrics import CRITERIA
+        from sim.simulation.metrics import CRITERIA
 
         return len(self.statistics) * len(CRITERIA) + 1
 

@@ -12,9 +12,10 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 
+from sim.simulation.metrics import CRITERIA
+
 from .batch import run_batch
 from .designs import design_points, salib_problem
-from .metrics import CRITERIA
 from .scenario import Scenario, ScenarioError
 
 

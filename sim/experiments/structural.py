@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from .checks import shown
-from .parameters import suggest
-from .structures import OrganisationModel, catalogue, check_codes, edit_arena, validated
+from sim.simulation.checks import shown
+from sim.simulation.parameters import suggest
+from sim.simulation.structures import OrganisationModel, catalogue, check_codes, edit_arena, validated
 
 MODEL_FIELDS: tuple[str, ...] = ("issuer", "lead_agency", "issuing_arena", "joint_letters")
 ARENA_FIELDS: tuple[str, ...] = ("members", "lead", "topology", "mandate", "decision_rights_from_week", "setup_weeks",

@@ -14,7 +14,8 @@ import os
 from functools import cache
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # sim/: the hash covers every layer and the shipped data
+KERNELS = Path(__file__).resolve().parent  # numba caches the week kernel beside core.py when no folder is set
 
 
 @cache
@@ -54,7 +55,7 @@ def kernels_cached() -> bool:
     """Whether numba's cache already holds the compiled week kernel of this code (a first run compiles it)."""
     import numba
 
-    folder = Path(numba.config.CACHE_DIR or PACKAGE / "__pycache__")
+    folder = Path(numba.config.CACHE_DIR or KERNELS / "__pycache__")
     return folder.is_dir() and any(folder.rglob("core.advance_weeks-*.nbi"))
 
 

@@ -30,11 +30,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
-from .batch.tables import IDENTITY, factors
-from .intervals import ci_half_width, welch_interval
-from .metrics import CRITERIA, LEVEL_SHARES, METRICS, SIZE_CLASSES
-from .parameters import BY_NAME
-from .style import (
+from sim.experiments.batch.tables import IDENTITY, factors
+from sim.experiments.intervals import ci_half_width, welch_interval
+from sim.simulation.metrics import CRITERIA, LEVEL_SHARES, METRICS, SIZE_CLASSES
+from sim.simulation.parameters import BY_NAME
+
+from ..style import (
     LEVEL_COLOURS,
     LEVEL_NAMES,
     MEASURE_COLOURS,
@@ -43,7 +44,7 @@ from .style import (
     MODEL_TITLES,
     NO_MEASURES_COLOUR,
 )
-from .validation import report_verdicts
+from ..validation import report_verdicts
 
 FLOWS = ("assignments_issued", "assignments_completed", "assignments_dropped")
 SIZE_LABELS = {"coverage_small": "small\n(under 5,000)", "coverage_medium": "medium\n(5,000–19,999)",

@@ -18,13 +18,14 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .style import LEVEL_COLOURS, LEVEL_NAMES
-from .world import DIRECTORATE, KORUS, MINISTRY, STATSFORVALTER
+from sim.simulation.world import DIRECTORATE, KORUS, MINISTRY, STATSFORVALTER
+
+from ..style import LEVEL_COLOURS, LEVEL_NAMES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .model import CoordinationModel
+    from sim.simulation.model import CoordinationModel
 
 KIND_NAMES = {MINISTRY: "ministry", DIRECTORATE: "directorate / agency", STATSFORVALTER: "Statsforvalteren",
               KORUS: "KoRus centre"}

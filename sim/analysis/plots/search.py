@@ -7,11 +7,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..metrics import CRITERIA
-from ..plots import model_label, pretty, styled, subplots
-from ..scenario import Search
+from sim.experiments.scenario import Search
+from sim.experiments.search.scores import COST
+from sim.simulation.metrics import CRITERIA
+
 from ..style import MODEL_COLOURS
-from .scores import COST
+from . import model_label, pretty, styled, subplots
 
 
 @styled

@@ -21,9 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
-from .metrics import CRITERIA
-from .plots import (
+from sim import __version__
+from sim.experiments.structural import is_structural
+from sim.simulation.metrics import CRITERIA
+
+from ..plots import (
     DPI,
     measures_label,
     model_label,
@@ -31,9 +33,8 @@ from .plots import (
     read_sensitivity,
     save_batch_figures,
 )
-from .results import read_summary_csv
-from .structural import is_structural
-from .validation import report_verdicts
+from ..results import read_summary_csv
+from ..validation import report_verdicts
 
 NETWORK_DPI = 120
 KEY_OUTCOMES = ("assignments_issued", "assignments_completed", "assignments_dropped", "lead_time_weeks",
@@ -96,7 +97,7 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     holds no finished batch, and :class:`~sim.batch.BatchConflict` (a ``ValueError``) if the batch
     is running, did not finish or does not verify against its checksums.
     """
-    from .batch import verify_results  # the batch package pulls in the model; only a report needs the check
+    from sim.experiments.batch import verify_results  # the batch package pulls in the model; only a report needs the check
 
     root = Path(folder)
     batch = _batch_folder(root)
@@ -163,15 +164,15 @@ def _network_figures(manifest: dict[str, Any], runs: pd.DataFrame) -> list[tuple
     Returns (title, PNG bytes or None, caption or error) triples; empty if the module is absent.
     """
     try:
-        from .network import actor_network
+        from ..plots.network import actor_network
     except ImportError:
         return []
     import io
 
-    from .batch.specs import plan
-    from .batch.work import simulated
-    from .model import CoordinationModel
-    from .scenario import scenario_from_dict
+    from sim.experiments.batch.specs import plan
+    from sim.experiments.batch.work import simulated
+    from sim.experiments.scenario import scenario_from_dict
+    from sim.simulation.model import CoordinationModel
 
     scenario = scenario_from_dict(manifest.get("scenario", {}), "manifest.json")
     specs = {s.run_id: s for s in plan(scenario)}

@@ -28,7 +28,8 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from ..provenance import compile_kernels
+from sim.simulation.provenance import compile_kernels
+
 from ..scenario import Scenario
 from . import lock
 from .shutdown import Shutdown

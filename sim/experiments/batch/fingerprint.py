@@ -16,7 +16,8 @@ from typing import Any
 
 import sim
 
-from ..provenance import code_hash
+from sim.simulation.provenance import code_hash
+
 from ..scenario import Scenario
 
 # fields that choose which runs a batch has (each run's identity carries what they select)

@@ -17,7 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from sim import __version__
+
 from ..runner import write_atomic
 
 DEPENDENCIES = ("mesa", "numba", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "SALib", "dask", "distributed")

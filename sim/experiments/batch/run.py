@@ -20,9 +20,10 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from ..checks import is_number, shown, whole_number
+from sim.simulation.checks import is_number, shown, whole_number
+from sim.simulation.metrics import CRITERIA
+
 from ..intervals import ci_half_width
-from ..metrics import CRITERIA
 from ..scenario import AdaptiveReplications, Scenario
 from .errors import EnvironmentFault, Interrupted, is_environment_fault
 from .executors import dask_workers, local, on_dask, workers_see

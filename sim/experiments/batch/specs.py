@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.simulation.rng import key_from_seed
+
 from ..designs import design_points
-from ..rng import key_from_seed
 from ..scenario import Scenario
 
 

@@ -24,12 +24,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy import stats
 
-from ..metrics import METRICS
-from ..parameters import BY_NAME
+from sim.simulation.metrics import METRICS
+from sim.simulation.parameters import BY_NAME
+from sim.simulation.structures import check_structure
+
 from ..runner import write_atomic, write_parquet_atomic
 from ..scenario import Scenario
 from ..structural import as_column, is_structural, recorded, value_of
-from ..structures import check_structure
 from .specs import PlanIndex
 from .store import ChunkStore
 

@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..metrics import CRITERIA, LEVEL_SHARES, METRICS
-from ..model import CoordinationModel
+from sim.simulation.metrics import CRITERIA, LEVEL_SHARES, METRICS
+from sim.simulation.model import CoordinationModel
+from sim.simulation.structures import OrganisationModel, check_structure
+
 from ..scenario import Scenario
 from ..structural import changed, is_structural, recorded
-from ..structures import OrganisationModel, check_structure
 from .specs import RunSpec
 
 SERIES = ("week", *CRITERIA, *LEVEL_SHARES, "assignments_issued", "assignments_completed", "assignments_dropped")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..plots import model_label
+from sim.analysis.plots import model_label
+from sim.simulation.structures import Arena, OrganisationModel, check_structure
+
 from ..scenario import Scenario
 from ..structural import field_of, value_of
-from ..structures import Arena, OrganisationModel, check_structure
 from .space import Candidate
 
 

@@ -18,14 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.plots.search import front_figure
+from sim.analysis.report.search import search_page
+from sim.simulation.metrics import CRITERIA
+
 from ..batch.manifest import write_manifest
-from ..metrics import CRITERIA
 from ..runner import write_atomic, write_parquet_atomic
 from ..scenario import Scenario
 from ..structural import as_column, recorded
 from .describe import candidate_in_words
-from .figure import front_figure
-from .page import search_page
 from .scores import (
     TOLERANCE,
     at_least_as_good,

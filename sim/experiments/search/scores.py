@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
+from sim.simulation.metrics import CRITERIA
+
 from ..intervals import ci_half_width
-from ..metrics import CRITERIA
 from ..scenario import Search
 
 COST = "cost_person_years"

@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 from pymoo.core.variable import Binary, Choice, Integer, Real
 
+from sim.simulation.rng import key_from_seed
+from sim.simulation.structures import OrganisationModel, check_structure
+
 from ..batch.specs import RunSpec, run_spec
 from ..designs import design_points
-from ..rng import key_from_seed
 from ..scenario import Scenario, SearchRange
 from ..structural import changed, numeric_type, typed
-from ..structures import OrganisationModel, check_structure
 
 STRUCTURE = "structure"
 
