@@ -13,7 +13,7 @@ figures, the report, the view); :mod:`sim.cli` is the command line on top.
 
 __version__ = "0.1.0"
 
-from sim.analysis.validation import verdicts  # noqa: E402
+from sim.experiments.orderings import verdicts  # noqa: E402
 from sim.simulation.metrics import CRITERIA, METRICS  # noqa: E402
 from sim.simulation.model import CoordinationModel  # noqa: E402
 from sim.simulation.parameters import PARAMETERS  # noqa: E402

@@ -31,9 +31,8 @@ from types import ModuleType
 
 import pandas as pd
 
+from sim.experiments.orderings import MODELS, ordering_table, verdicts
 from sim.simulation.parameters import BY_NAME
-
-from .validation import MODELS, ordering_table, verdicts
 
 THRESHOLD = 0.8  # PRIM density a box must reach: at least 4 in 5 of its points flip
 PRIM_SHARES = (0.05, 0.95)  # flip shares for which a box is worth looking for (see robustness_report)

@@ -292,7 +292,8 @@ def _posterior(folder: Path) -> pd.DataFrame:
 
 def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.DataFrame | None = None) -> None:
     """Print one batch's verdicts and orderings beside the report's, headed by its premise about the mandate."""
-    from sim.analysis.validation import MODELS, NotComparable, ordering_table, present_models, side_by_side, write_reference
+    from sim.analysis.validation import NotComparable, side_by_side, write_reference
+    from sim.experiments.orderings import MODELS, ordering_table, present_models
 
     runs = _finished_runs(folder)
     try:

@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis.validation import MODELS, ordering_table, verdicts
 from sim.simulation.parameters import PRIORS
 
 from .batch import run_batch
+from .orderings import MODELS, ordering_table, verdicts
 from .runner import write_atomic, write_parquet_atomic
 from .scenario import Scenario
 

@@ -32,6 +32,7 @@ from scipy import stats
 
 from sim.experiments.batch.tables import IDENTITY, factors
 from sim.experiments.intervals import ci_half_width, welch_interval
+from sim.experiments.orderings import report_verdicts
 from sim.simulation.metrics import CRITERIA, LEVEL_SHARES, METRICS, SIZE_CLASSES
 from sim.simulation.parameters import BY_NAME
 
@@ -44,7 +45,6 @@ from ..style import (
     MODEL_TITLES,
     NO_MEASURES_COLOUR,
 )
-from ..validation import report_verdicts
 
 FLOWS = ("assignments_issued", "assignments_completed", "assignments_dropped")
 SIZE_LABELS = {"coverage_small": "small\n(under 5,000)", "coverage_medium": "medium\n(5,000–19,999)",

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from sim import __version__
+from sim.experiments.orderings import report_verdicts
 from sim.experiments.structural import is_structural
 from sim.simulation.metrics import CRITERIA
 
@@ -34,7 +35,6 @@ from ..plots import (
     save_batch_figures,
 )
 from ..results import read_summary_csv
-from ..validation import report_verdicts
 
 NETWORK_DPI = 120
 KEY_OUTCOMES = ("assignments_issued", "assignments_completed", "assignments_dropped", "lead_time_weeks",
