@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim.experiments.batch import plan, run_batch
 from sim.cli import main
-from sim.simulation.metrics import CRITERIA, LOCAL_SUPPORT_BY_CLASS
+from sim.experiments.batch import plan, run_batch
 from sim.experiments.scenario import load_scenario, scenario_from_dict
+from sim.simulation.metrics import CRITERIA, LOCAL_SUPPORT_BY_CLASS
 
 BASE = {"name": "a", "structures": ["model1", "model2"], "weeks": 40, "replications": 3, "seed": 8}
 
@@ -96,8 +96,8 @@ def test_load_gives_joined_tidy_tables_with_the_right_dtypes(sweep):
 
 
 def test_load_refuses_a_folder_that_is_not_a_finished_batch(tmp_path):
-    from sim.experiments.batch import BatchConflict
     from sim.analysis.results import load
+    from sim.experiments.batch import BatchConflict
 
     with pytest.raises(BatchConflict, match="manifest.json is missing"):
         load(tmp_path)
@@ -181,7 +181,7 @@ def test_a_constant_criterion_has_undefined_indices_and_no_warning():
 
 
 def test_the_plotting_helpers_take_one_runs_frame(tmp_path, capsys):
-    from sim import plots
+    from sim.analysis import plots
 
     assert main(["run", "scenarios/model2.toml", "--out", str(tmp_path / "one")]) == 0
     capsys.readouterr()
@@ -192,7 +192,7 @@ def test_the_plotting_helpers_take_one_runs_frame(tmp_path, capsys):
 
 
 def test_coverage_intervals_stay_within_zero_and_one():
-    from sim.analysis.plots import share_interval
+    from sim.analysis.plots.coverage import share_interval
 
     values = np.array([1.0, 1.0, 0.98, 1.0, 0.96])
     mean, low, high = share_interval(values)

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import CoordinationModel
-from sim.simulation.checks import SHOWN
 from sim.cli import main
+from sim.experiments.scenario import ScenarioError, load_scenario, scenario_from_dict
+from sim.simulation.checks import SHOWN
 from sim.simulation.datasets import DataError, load_municipalities
 from sim.simulation.parameters import BY_NAME, validate
-from sim.experiments.scenario import ScenarioError, load_scenario, scenario_from_dict
 
 BASE = {"name": "t", "structures": ["model1"], "weeks": 4}
 TYPED_FIELDS = ("weeks", "seed", "replications", "mandate_change_week", "name", "engine", "rer_pot", "structures",

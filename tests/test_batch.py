@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA, METRICS
-from sim.experiments.batch import plan, run_batch
 from sim.cli import main
+from sim.experiments.batch import plan, run_batch
 from sim.experiments.designs import design_points
 from sim.experiments.scenario import Design, load_scenario, scenario_from_dict
 

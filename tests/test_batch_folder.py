@@ -24,11 +24,11 @@ import sim.experiments.batch.fingerprint
 import sim.experiments.batch.folder
 import sim.experiments.batch.work
 import sim.experiments.runner
+from sim.cli import main
 from sim.experiments.batch import plan, run_batch
 from sim.experiments.batch.lock import FolderLock
-from sim.cli import main
-from sim.simulation.metrics import METRICS
 from sim.experiments.scenario import scenario_from_dict
+from sim.simulation.metrics import METRICS
 
 from .batch_support import TINY, flip, toml
 

@@ -16,8 +16,8 @@ from sim.experiments.batch.specs import FinishedRuns, PlanIndex, groups, plan, p
 from sim.experiments.batch.store import ChunkStore, write_chunk
 from sim.experiments.batch.tables import collect_runs, current_points
 from sim.experiments.batch.work import Outcome, identity_row
-from sim.simulation.metrics import METRICS
 from sim.experiments.scenario import scenario_from_dict
+from sim.simulation.metrics import METRICS
 
 REPEATED = scenario_from_dict({"name": "plan", "structures": ["baseline", "model2"], "replications": 3, "weeks": 4,
                                "design": {"kind": "grid", "values": {"turnover_rate": [0.1, 0.2, 0.1]}}})

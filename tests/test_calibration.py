@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from sim.experiments.calibration import CALIBRATED, calibrate, check_calibration_scenario, shortfalls
-from sim.simulation.parameters import BY_NAME, PRIORS
 from sim.experiments.scenario import load_scenario, scenario_from_dict
+from sim.simulation.parameters import BY_NAME, PRIORS
 
 from .batch_support import committed, committed_runs, poll
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 import sim.experiments.batch.run
+from sim.cli import main
 from sim.experiments.batch import run_batch
 from sim.experiments.batch.executors import workers_see
-from sim.cli import main
 from sim.experiments.scenario import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from sim import CRITERIA
-from sim.experiments.batch import SERIES, run_batch
-from sim.simulation.metrics import LEVEL_SHARES
 from sim.analysis.plots import (
     assignment_flow,
     coverage_by_size_class,
@@ -25,8 +23,10 @@ from sim.analysis.plots import (
     sweep_data,
     sweep_response,
 )
+from sim.experiments.batch import SERIES, run_batch
 from sim.experiments.scenario import scenario_from_dict
 from sim.experiments.sensitivity import run_sensitivity
+from sim.simulation.metrics import LEVEL_SHARES
 
 STRUCTURES = ["baseline", "model2"]
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sim import METRICS, CoordinationModel
 from sim.experiments.batch.specs import plan
 from sim.experiments.batch.work import SERIES, attempt, attempts
-from sim.simulation.replications import run_replications
 from sim.experiments.scenario import scenario_from_dict
+from sim.simulation.replications import run_replications
 from sim.simulation.state import WEEKS_PER_YEAR, max_new_assignments
 
 SEEDS = (0, 5, 2**40 + 3)

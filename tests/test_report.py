@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA
-from sim.experiments.batch import run_batch
-from sim.cli import main
-from sim.analysis.plots import report_verdicts
 from sim.analysis.report import ReportError, write_report
+from sim.cli import main
+from sim.experiments.batch import run_batch
+from sim.experiments.orderings import report_verdicts
 from sim.experiments.scenario import scenario_from_dict
 
 SCENARIO = """\

@@ -10,8 +10,6 @@ LEVEL_NAMES: tuple[str, ...] = ("0 none", "1 share information", "2 shared under
 # together with the markers.
 MODEL_COLOURS: dict[str, str] = {"baseline": "#595959", "model1": "#E69F00", "model2": "#009E73", "model3": "#CC79A7"}
 MODEL_MARKERS: dict[str, str] = {"baseline": "o", "model1": "s", "model2": "^", "model3": "D"}
-MODEL_TITLES: dict[str, str] = {"baseline": "today", "model1": "zero plus", "model2": "national programme",
-                                "model3": "KUBU + agencies"}
 # Measure sets (seed 002 §5.4), when a figure compares several: "no measures" is grey, the others qualitative.
 MEASURE_COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#56B4E9", "#F0E442", "#009E73", "#CC79A7", "#E69F00",
                                     "#000000")

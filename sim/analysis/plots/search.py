@@ -1,4 +1,4 @@
-"""The front in one figure: parallel coordinates over the six criteria and the cost."""
+"""A search's front in one figure: parallel coordinates over the six criteria and the cost."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.experiments.labels import model_label, pretty
 from sim.experiments.scenario import Search
 from sim.experiments.search.scores import COST
 from sim.simulation.metrics import CRITERIA
 
 from ..style import MODEL_COLOURS
-from . import model_label, pretty, styled, subplots
+from .canvas import styled, subplots
 
 
 @styled

@@ -22,18 +22,14 @@ from typing import Any
 import pandas as pd
 
 from sim import __version__
+from sim.experiments.labels import measures_label, model_label, pretty
 from sim.experiments.orderings import report_verdicts
 from sim.experiments.structural import is_structural
 from sim.simulation.metrics import CRITERIA
 
-from ..plots import (
-    DPI,
-    measures_label,
-    model_label,
-    pretty,
-    read_sensitivity,
-    save_batch_figures,
-)
+from ..plots.batch import save_batch_figures
+from ..plots.canvas import DPI
+from ..plots.sensitivity import read_sensitivity
 from ..results import read_summary_csv
 
 NETWORK_DPI = 120
@@ -97,7 +93,9 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     holds no finished batch, and :class:`~sim.batch.BatchConflict` (a ``ValueError``) if the batch
     is running, did not finish or does not verify against its checksums.
     """
-    from sim.experiments.batch import verify_results  # the batch package pulls in the model; only a report needs the check
+    from sim.experiments.batch import (
+        verify_results,  # the batch package pulls in the model; only a report needs the check
+    )
 
     root = Path(folder)
     batch = _batch_folder(root)

@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 
 from sim import __version__
+from sim.experiments.labels import model_label, pretty
 from sim.experiments.scenario import Scenario, SearchRange
 from sim.experiments.search.scores import COST, quantile_label
 from sim.simulation.metrics import CRITERIA
 
-from ..plots import model_label, pretty
 from .page import CSS, _img, esc, fmt, table
 
 MAX_DESCRIBED = 40  # front members described one by one; the rest are in pareto.parquet

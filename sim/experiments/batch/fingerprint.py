@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import sim
-
 from sim.simulation.provenance import code_hash
 
 from ..scenario import Scenario

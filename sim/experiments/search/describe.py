@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.analysis.plots import model_label
 from sim.simulation.structures import Arena, OrganisationModel, check_structure
 
+from ..labels import model_label
 from ..scenario import Scenario
 from ..structural import field_of, value_of
 from .space import Candidate
