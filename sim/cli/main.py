@@ -137,6 +137,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from sim.analysis.report.search import write_search_report
     from sim.experiments.search import run_search
 
     scenario, text = _load(args.scenario)
@@ -144,7 +145,8 @@ def _search(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with _client(args, scenario) as client:
         result = run_search(scenario, out=out, workers=args.workers, client=client, resume=args.resume,
-                            quiet=args.quiet, scenario_text=text, rerun_stale=args.rerun_stale)
+                            quiet=args.quiet, scenario_text=text, rerun_stale=args.rerun_stale,
+                            present=write_search_report)
     found = result.candidates
     winners = found[found["as_good_as_all_references"]]
     print(f"{scenario.name}: {len(found)} structures judged, {int(found['on_front'].sum())} on the front, "

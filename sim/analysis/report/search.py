@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import io
 import time
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim import __version__
 from sim.experiments.labels import model_label, pretty
+from sim.experiments.runner import write_atomic
 from sim.experiments.scenario import Scenario, SearchRange
 from sim.experiments.search.scores import COST, quantile_label
 from sim.simulation.metrics import CRITERIA
 
+from ..plots.canvas import DPI
+from ..plots.search import front_figure
 from .page import CSS, _img, esc, fmt, table
 
 MAX_DESCRIBED = 40  # front members described one by one; the rest are in pareto.parquet
+
+
+def write_search_report(scenario: Scenario, root: Path, manifest: dict[str, Any], candidates: pd.DataFrame,
+                        comparisons: pd.DataFrame) -> dict[str, str]:
+    """Draw the front to ``figures/pareto.png`` and write ``report.html``; each file's SHA-256 by its path.
+
+    What ``sim search`` passes to :func:`sim.experiments.search.run_search` as its presenter.
+    """
+    (root / "figures").mkdir(exist_ok=True)
+    figure = io.BytesIO()
+    front_figure(candidates, scenario.search).savefig(figure, format="png", dpi=DPI)
+    page = search_page(scenario, manifest, candidates, comparisons, figure.getvalue())
+    return {"figures/pareto.png": write_atomic(root / "figures" / "pareto.png", figure.getvalue()),
+            "report.html": write_atomic(root / "report.html", page.encode())}
 
 
 def search_page(scenario: Scenario, manifest: dict[str, Any], candidates: pd.DataFrame, comparisons: pd.DataFrame,
@@ -24,7 +43,7 @@ def search_page(scenario: Scenario, manifest: dict[str, Any], candidates: pd.Dat
     sections = [("searched", "What was searched", _searched(scenario, manifest, candidates)),
                 ("answer", "Better than the references?", _answer(scenario, candidates, comparisons)),
                 ("front", "The front", _front(scenario, candidates)),
-                ("figure", "Figure", f"<figure>{_img(figure, 'front', 150)}<figcaption>Parallel coordinates of "
+                ("figure", "Figure", f"<figure>{_img(figure, 'front', DPI)}<figcaption>Parallel coordinates of "
                                      "every structure judged; the front in blue, the references in their colours. "
                                      "Also written to <code>figures/pareto.png</code>.</figcaption></figure>")]
     nav = "".join(f"<a href='#{key}'>{esc(title)}</a>" for key, title, _ in sections)

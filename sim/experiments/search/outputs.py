@@ -1,16 +1,18 @@
-"""What a search writes: the candidate and comparison tables, the front, its figure and its report.
+"""What a search writes: the candidate and comparison tables and the front (its figure and page are passed in).
 
 ``candidates.parquet``: every structure judged (the references first), its fields, measures,
 scores with 95 % CIs and low quantiles, whether it is on the front, and for each reference
 whether it is at least as good on every criterion at no more cost (on the means) and at what
 share of the design points.  ``comparisons.parquet``: the paired differences behind that, per
 criterion, with their CIs.  ``pareto.parquet``: the non-dominated candidates, each described in
-words.  The checksums go into the manifest's ``search`` record.
+words.  The checksums go into the manifest's ``search`` record, with those of the figure and
+page a :data:`Presenter` writes (``sim search`` passes :func:`sim.analysis.report.search.write_search_report`;
+drawing and page layout belong to the analysis layer, which this one never imports).
 """
 
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.plots.search import front_figure
-from sim.analysis.report.search import search_page
 from sim.simulation.metrics import CRITERIA
 
 from ..batch.manifest import write_manifest
-from ..runner import write_atomic, write_parquet_atomic
+from ..runner import write_parquet_atomic
 from ..scenario import Scenario
 from ..structural import as_column, recorded
 from .describe import candidate_in_words
@@ -38,6 +38,9 @@ from .scores import (
 )
 
 OUTPUTS = ("candidates.parquet", "comparisons.parquet", "pareto.parquet", "report.html", "figures/pareto.png")
+# writes the figure and page into the folder from (scenario, folder, manifest, candidates, comparisons); returns the
+# SHA-256 of each file it wrote by its path in the folder (the names are among OUTPUTS)
+Presenter = Callable[[Scenario, Path, dict[str, Any], pd.DataFrame, pd.DataFrame], dict[str, str]]
 
 
 @dataclass
@@ -50,8 +53,8 @@ class SearchResult:
     folder: Path
 
 
-def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: Any,
-                  manifest: dict[str, Any]) -> SearchResult:
+def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: Any, manifest: dict[str, Any],
+                  present: Presenter | None = None) -> SearchResult:
     """Derive and write every search output from the judged candidates (``runs_of(candidate)``: its runs)."""
     search = scenario.search
     candidates = table.drop(columns=["_candidate"]).copy()
@@ -89,14 +92,10 @@ def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: 
     comparisons = pd.DataFrame(records, columns=["candidate", "reference", "outcome", "difference", "ci95_low",
                                                  "ci95_high"])
     pareto = candidates[candidates["on_front"]].reset_index(drop=True)
-    (root / "figures").mkdir(exist_ok=True)
     record = {name: write_parquet_atomic(frame, root / name) for name, frame in
               (("candidates.parquet", candidates), ("comparisons.parquet", comparisons), ("pareto.parquet", pareto))}
-    figure = io.BytesIO()
-    front_figure(candidates, search).savefig(figure, format="png", dpi=150)
-    record["figures/pareto.png"] = write_atomic(root / "figures" / "pareto.png", figure.getvalue())
-    record["report.html"] = write_atomic(root / "report.html",
-                                   search_page(scenario, manifest, candidates, comparisons, figure.getvalue()).encode())
+    if present is not None:
+        record |= present(scenario, root, manifest, candidates, comparisons)
     manifest["search"] = record
     write_manifest(root, manifest)
     return SearchResult(candidates, pareto, comparisons, root)

@@ -34,15 +34,18 @@ from ..batch.shutdown import Shutdown
 from ..batch.specs import RunSpec
 from ..scenario import Scenario, ScenarioError
 from ..structural import value_of
-from .outputs import OUTPUTS, SearchResult, write_outputs
+from .outputs import OUTPUTS, Presenter, SearchResult, write_outputs
 from .scores import SCORED, objectives, scores
 from .space import Candidate, candidate_specs, decode, reference, variables
 
 
 def run_search(scenario: Scenario, *, out: str | Path | None = None, workers: int | None = None, client: Any = None,
                resume: bool = False, quiet: bool = True, scenario_text: str | None = None, rerun_stale: bool = False,
-               task_size: int | None = None) -> SearchResult:
-    """Search the scenario's ``[search]`` space; write candidates, the front, a figure and a report to ``out``.
+               task_size: int | None = None, present: Presenter | None = None) -> SearchResult:
+    """Search the scenario's ``[search]`` space; write the candidates and the front to ``out``.
+
+    ``present`` writes the front's figure and the report page as well (``sim search`` passes
+    :func:`sim.analysis.report.search.write_search_report`).
 
     Raises the batch runner's errors: :class:`~sim.batch.BatchConflict` for a folder that holds other
     results, :class:`~sim.batch.Interrupted` on SIGINT/SIGTERM (what was judged is saved: resume it).
@@ -67,7 +70,7 @@ def run_search(scenario: Scenario, *, out: str | Path | None = None, workers: in
         _search(scenario, judge, quiet)
         if shutdown.requested is None:  # never conclude from a generation cut short
             folder.finish(scenario, judge.specs(), {})
-            result = write_outputs(scenario, root, judge.table(), judge.runs_of, folder.manifest)
+            result = write_outputs(scenario, root, judge.table(), judge.runs_of, folder.manifest, present)
             if shutdown.requested is None:
                 return result
         raise Interrupted(shutdown.requested, root, len(folder.finished), len(judge.specs()))
