@@ -1,5 +1,5 @@
 """The ``sim`` command line (the console script ``sim = sim.cli:main``)."""
 
-from .main import main
+from .entry import main
 
 __all__ = ["main"]
