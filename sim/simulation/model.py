@@ -144,7 +144,7 @@ class CoordinationModel(mesa.Model):
         self.engine = engine
         self.horizon_weeks = horizon_weeks
         self._actors = _actors(municipalities, n_municipalities, rer_pot)
-        world = build_world(self._actors, structure, measure_set, self.params, counter_rng.world_key(self.rng),
+        world = build_world(self._actors, organisation, measure_set, self.params, counter_rng.world_key(self.rng),
                             mandate_change_week)
         self._start(world)
 

@@ -9,7 +9,7 @@ one index space ``0..n_state-1``; relations between them are the pairs ``i < j``
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -24,8 +24,6 @@ from .structures import (
     Stream,
     arenas_of,
     catalogue,
-    check_measures,
-    check_structure,
     todays_arena_names,
 )
 
@@ -193,16 +191,16 @@ def _resolve(code: str, index: dict[str, int], where: str) -> int:
     return index[code]
 
 
-def build_world(actors: Actors, structure: str | OrganisationModel, measures: Sequence[str] | Mapping[str, Measure],
-                params: Params, key: int, mandate_change_week: int | None = None) -> World:
+def build_world(actors: Actors, model: OrganisationModel, measures: Mapping[str, Measure], params: Params, key: int,
+                mandate_change_week: int | None = None) -> World:
     """Compile an organisation model with measures into a :class:`World`.
 
-    ``mandate_change_week`` is the scenario's premise about a change of mandate
+    ``model`` and ``measures`` come checked (:func:`~.structures.check_structure` and
+    :func:`~.structures.check_measures`, which :class:`~.model.CoordinationModel` calls on
+    the way in). ``mandate_change_week`` is the scenario's premise about a change of mandate
     (seed 000 model 3): the week from which arenas whose decision rights wait for
     it hold them, or ``None`` for no change (the report's premise).
     """
-    model = check_structure(structure)
-    measures = check_measures(measures)
     rules = {r for m in measures.values() for r in m.rules}
     actor = actor_columns(actors)
     index, kind, owner, relevance, pair_id = actor.index, actor.kind, actor.owner, actor.relevance, actor.pair_id
