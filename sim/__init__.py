@@ -13,9 +13,18 @@ figures, the report, the view); :mod:`sim.cli` is the command line on top.
 
 __version__ = "0.1.0"
 
+from sim import moved  # noqa: E402
+
+moved.install()  # the old module names (sim.batch, sim.model, ...) for one more release
+
 from sim.experiments.orderings import verdicts  # noqa: E402
 from sim.simulation.metrics import CRITERIA, METRICS  # noqa: E402
 from sim.simulation.model import CoordinationModel  # noqa: E402
 from sim.simulation.parameters import PARAMETERS  # noqa: E402
 
 __all__ = ["CRITERIA", "METRICS", "PARAMETERS", "CoordinationModel", "verdicts"]
+
+
+def __getattr__(name: str) -> object:
+    """A module of the old flat layout as an attribute (``sim.model``), with a DeprecationWarning (:mod:`sim.moved`)."""
+    return moved.attribute(name)

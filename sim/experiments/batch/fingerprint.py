@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import sim
+from sim import __version__
 from sim.simulation.provenance import code_hash
 
 from ..scenario import Scenario
@@ -31,7 +31,7 @@ def fingerprint(scenario: Scenario) -> dict[str, Any]:
     resolved = {k: v for k, v in scenario.model_dump(mode="json").items() if k not in OPEN_FIELDS}
     if scenario.municipalities != "norway":  # the file's contents decide, not where it lies
         resolved["municipalities"] = "sha256:" + hashlib.sha256(Path(scenario.municipalities).read_bytes()).hexdigest()
-    return {"scenario": resolved, "version": sim.__version__, "code": code_hash()}
+    return {"scenario": resolved, "version": __version__, "code": code_hash()}
 
 
 def digest(value: dict[str, Any]) -> str:
