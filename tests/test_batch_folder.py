@@ -89,7 +89,8 @@ def test_a_lost_manifest_cannot_hide_runs_of_another_seed(done, tmp_path, capsys
 
 def test_runs_of_other_code_are_refused_and_recomputed_with_rerun_stale(done, monkeypatch, capsys):
     scenario, out, runs, steps = done
-    monkeypatch.setattr(sim.experiments.batch.fingerprint, "code_hash", lambda: "0" * 64)  # as after an update of the model
+    # as after an update of the model
+    monkeypatch.setattr(sim.experiments.batch.fingerprint, "code_hash", lambda: "0" * 64)
     assert batch(scenario, out, "--resume") == 2
     err = capsys.readouterr().err
     assert "code: " in err and "--resume --rerun-stale" in err

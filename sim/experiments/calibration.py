@@ -1,6 +1,6 @@
 """Bayesian calibration: history matching, then ABC rejection, then posterior predictive verdicts.
 
-The calibrated parameters and their uniform priors are :data:`sim.parameters.PRIORS` (each
+The calibrated parameters and their uniform priors are :data:`sim.simulation.parameters.PRIORS` (each
 acts on every structure alike).  The data are the 14 strict orderings of seed 000 tables
 4-6 under the report's premise (no change of mandate); the distance of a parameter point
 is the mean over the orderings of how far each is from holding significantly,
@@ -18,7 +18,7 @@ is the mean over the orderings of how far each is from holding significantly,
    that reproduce it is its probability, with Clopper-Pearson intervals at a
    Bonferroni family-wise level and Holm-adjusted p-values for "more likely than not".
 
-Every wave and every draw is an ordinary batch (:func:`sim.batch.run_batch`), so the
+Every wave and every draw is an ordinary batch (:func:`sim.experiments.batch.run_batch`), so the
 calibration runs on the same backends (workers, Dask) and resumes after a kill without
 redoing a finished simulation.  The method and its outcome are in ``docs/CALIBRATION.md``.
 """
@@ -83,7 +83,8 @@ def check_calibration_scenario(scenario: Scenario) -> None:
     ranges = {n: [float(v) for v in r] for n, r in scenario.design.ranges.items()}
     if scenario.design.kind != "lhs" or ranges != priors:
         raise ValueError("the calibration scenario needs design kind = \"lhs\" with ranges equal to the priors of "
-                         f"sim.parameters.PRIORS ({priors}); got kind {scenario.design.kind!r}, ranges {ranges}.")
+                         f"sim.simulation.parameters.PRIORS ({priors}); got kind {scenario.design.kind!r}, "
+                         f"ranges {ranges}.")
 
 
 def calibrate(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, workers: int | None = None,

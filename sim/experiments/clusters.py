@@ -4,7 +4,7 @@
 submits jobs (``sbatch``/``qsub``) whose workers connect back to it; the jobs are cancelled when the
 batch ends, however it ends.  Their workers write their result chunks straight into the output
 folder (it must be on a file system the nodes share, as the home folder usually is), see
-:mod:`sim.batch.executors`.
+:mod:`sim.experiments.batch.executors`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Samples come from ``scipy.stats.qmc`` (Latin hypercube) and SALib (Morris
 trajectories; Saltelli's scheme on the Sobol' sequence, which Sobol' indices need),
 never hand-written.  A factor is a behavioural parameter or a structural field
-(:mod:`sim.structural`); integer ones are rounded.  Points are a
+(:mod:`sim.experiments.structural`); integer ones are rounded.  Points are a
 deterministic function of the design (its ``seed`` included), so the same scenario
 always visits the same points.
 """

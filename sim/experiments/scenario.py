@@ -164,7 +164,7 @@ class SearchRange(_Strict):
 class Search(_Strict):
     """A multi-objective search over structures (``sim search``), each judged across the design's sample.
 
-    ``space`` maps structural fields (:mod:`sim.structural`) to a list of choices or a
+    ``space`` maps structural fields (:mod:`sim.experiments.structural`) to a list of choices or a
     ``{low, high}`` range; the scenario's ``structures`` are the base models a candidate
     starts from; each of ``measures`` is switched on or off.  The objectives are, per
     criterion, each of ``statistics`` over the design points ("mean", and "quantile": the

@@ -4,8 +4,10 @@ A factor is named like the field it changes: ``issuer``, ``lead_agency``, ``issu
 ``joint_letters`` for the model; ``arena.<NAME>.<field>`` for one arena (one of today's arenas is
 copied into the model first, as a declaration would); ``field_arena.<field>`` for the arena that
 coordinates the field, whatever it is called, so that one factor applies to models 1, 2 and 3
-alike.  A changed structure is validated exactly as a declared one (:mod:`sim.structures`), so a
-design can never run a structure that a scenario file could not declare.
+alike.  A changed structure is validated exactly as a declared one
+(:mod:`sim.simulation.structures`, where organisation models are declared), so a design can
+never run a structure that a scenario file could not declare.  (:mod:`sim.simulation.structs` is
+unrelated: the kernels' numba structs.)
 """
 
 from __future__ import annotations

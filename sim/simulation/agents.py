@@ -2,8 +2,8 @@
 
 Each agent is a readable view of its row in the model's arrays.  With
 ``engine="python"`` the week is advanced by :func:`python_week`, which calls the
-agents' methods below in the order of :func:`sim.core.advance_week`.  Each method
-names its kernel twin in :mod:`sim.kernels`; the methods state the agents' loops
+agents' methods below in the order of :func:`sim.simulation.core.advance_week`.  Each method
+names its kernel twin in :mod:`sim.simulation.kernels`; the methods state the agents' loops
 and the order in plain Python, and take the formula for one entity (a relation's
 step, a decision's score, an arena's calendar) from the kernel module's
 ``py_func``, so every rule is written once.  The two engines must agree exactly
@@ -419,16 +419,16 @@ class Municipality(mesa.Agent):
                 s.outreach[k] = True
 
 
-# --- predicates of the python engine (twins of sim.kernels) ---
+# --- predicates of the python engine (twins of sim.simulation.kernels) ---
 def _joint_decision(w, s, a: int, week: int) -> tuple[bool, bool]:
-    """Twin of :func:`sim.kernels.assignments.joint_decision` for assignment ``a``."""
+    """Twin of :func:`sim.simulation.kernels.assignments.joint_decision` for assignment ``a``."""
     arena, issuing = _joint_rights(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from, s.a_arena[a],
                                    s.a_issuing_arena[a], week)
     return bool(arena), bool(issuing)
 
 
 def _steered_by_new(w, s, a: int, week: int) -> bool:
-    """Twin of :func:`sim.kernels.effort.steered_by_new` for assignment ``a``, as ``work_on_assignments`` asks it."""
+    """Twin of :func:`sim.simulation.kernels.effort.steered_by_new` for ``a``, as ``work_on_assignments`` asks it."""
     ar = s.a_arena[a]
     active = ar >= 0 and _active(*_calendar(w, ar), week)
     deciding = ar >= 0 and s.a_phase[a] == DECISION and _decides(*_calendar(w, ar), w.ar_decides_from[ar], week)
@@ -436,7 +436,7 @@ def _steered_by_new(w, s, a: int, week: int) -> bool:
 
 
 def _works(w, s, a: int, i: int, week: int) -> bool:
-    """Twin of :func:`sim.kernels.assignments.mark_workers` for one actor."""
+    """Twin of :func:`sim.simulation.kernels.assignments.mark_workers` for one actor."""
     phase = s.a_phase[a]
     ar = s.a_arena[a]
     if phase == DECISION:
@@ -456,7 +456,7 @@ def _works(w, s, a: int, i: int, week: int) -> bool:
 
 
 def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) -> None:
-    """Twin of :func:`sim.kernels.assignments.new_assignment`."""
+    """Twin of :func:`sim.simulation.kernels.assignments.new_assignment`."""
     w, s, p = model.world, model.state, model.params
     a = int(s.counters[N_ISSUED])
     lead = int(w.st_lead[t]) if t >= 0 else -1
@@ -506,7 +506,7 @@ def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) ->
 
 
 def python_week(model: CoordinationModel, week: int) -> None:
-    """One week of the reference engine: the agents act in the order of :func:`sim.core.advance_week`."""
+    """One week of the reference engine: the agents act in the order of :func:`sim.simulation.core.advance_week`."""
     w, s, p = model.world, model.state, model.params
     actors = model.state_actors
     slot = week % WEEKS_PER_YEAR

@@ -1,10 +1,10 @@
 """The numba engine: one week of the simulation as compiled kernels over the struct of arrays.
 
-The submodels (one module each in :mod:`sim.kernels`) run in the order documented in
+The submodels (one module each in :mod:`sim.simulation.kernels`) run in the order documented in
 ``docs/ODD.md`` (Process overview): arena links -> issue assignments -> mark workers
 -> allocate effort -> work -> conclude phases -> meetings and costs -> climb and
 erode -> staff turnover -> knowledge -> municipalities -> observation.
-:mod:`sim.agents` states the same rules as the agents' methods;
+:mod:`sim.simulation.agents` states the same rules as the agents' methods;
 ``tests/test_engines.py`` checks that both agree exactly for every organisation model.
 """
 
@@ -31,7 +31,7 @@ from .structs import Struct
 # code carries no zero test per division (a few per cent of a run).  Were a set-up ever to divide by
 # zero, the python engine would raise and the numba engine give a non-finite metric: a batch records
 # either as a failed run.  Every kernel it calls is compiled on its own, built the same way: with the
-# world and the state passed as structs (:mod:`sim.structs`) a call costs two pointers; numba's
+# world and the state passed as structs (:mod:`sim.simulation.structs`) a call costs two pointers; numba's
 # inlining of each submodel into one function took 5 s more to compile, and these kernels run a
 # 520-week run in 7.9 ms where the inlined ones on tuples took 9.9 ms (measured).
 
@@ -62,7 +62,7 @@ def advance_weeks(w, s, p, first_week, n_weeks, open_in_arena, history):
     Gives exactly what ``n_weeks`` calls of :func:`advance_week` give, without a
     Python round trip per week; the assignment arrays must already hold every
     assignment these weeks can issue.  It releases the GIL, so replications can
-    run side by side in threads (:func:`sim.replications.run_replications`).
+    run side by side in threads (:func:`sim.simulation.replications.run_replications`).
     """
     for k in range(n_weeks):
         advance_week(w, s, p, first_week + k, open_in_arena)

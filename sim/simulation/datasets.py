@@ -323,7 +323,7 @@ def shipped_actors(name: str = "norway") -> Actors:
     """The actor tables of a shipped dataset, parsed once per process and shared: never to be changed.
 
     Models read them without copying, so the worlds built from them share their actor columns
-    (:func:`sim.world.actor_columns`); :func:`load_actors` gives copies to change.
+    (:func:`sim.simulation.world.actor_columns`); :func:`load_actors` gives copies to change.
     """
     ministries = _ministries()
     return Actors(

@@ -1,6 +1,6 @@
 """What the model measures each week: the names of the report's six criteria and the outcomes behind them.
 
-:func:`sim.kernels.observation.measure` computes every metric from what the actors
+:func:`sim.simulation.kernels.observation.measure` computes every metric from what the actors
 did, so both engines report through the same code.  How and why each criterion
 measures what the report (seed 000, table 3) means is documented in ``docs/ODD.md``
 (Design concepts: Observation).  Flows are taken over the trailing 52 weeks.

@@ -2,7 +2,7 @@
 
 A batch's replications of a structure differ only in their seed, so the world (actors,
 relations, arenas, assignment streams) is the same up to its key: :func:`run_replications`
-builds it once and gives every seed a :meth:`~sim.model.CoordinationModel.replicate` of the
+builds it once and gives every seed a :meth:`~sim.simulation.model.CoordinationModel.replicate` of the
 first model.  The compiled week releases the GIL, so with ``threads > 1`` replications run in
 parallel threads of one process (a notebook on a laptop); a batch's worker processes already
 fill the cores and run them one after another.
@@ -26,7 +26,8 @@ def run_replications(structure: str | OrganisationModel = "baseline", seeds: Seq
                      threads: int = 1, **model_arguments: Any) -> list[CoordinationModel]:
     """Simulate ``weeks`` weeks of one set-up once per seed; the models, in the order of ``seeds``.
 
-    ``model_arguments`` are :class:`~sim.model.CoordinationModel`'s (measures, municipalities, parameters, ...);
+    ``model_arguments`` are :class:`~sim.simulation.model.CoordinationModel`'s (measures, municipalities,
+    parameters, ...);
     ``threads`` runs that many replications at a time (the numba engine releases the GIL).
     """
     seeds = list(seeds)

@@ -22,7 +22,7 @@ PHASES = ("initiative", "decision", "implementation", "operation")
 OPEN, COMPLETED, DROPPED = 0, 1, 2
 STATUSES = ("open", "completed", "dropped")
 # delivery channels to municipalities
-MEASURE, GUIDANCE, GRANT = 0, 1, 2  # positions in sim.structures.CHANNELS
+MEASURE, GUIDANCE, GRANT = 0, 1, 2  # positions in sim.simulation.structures.CHANNELS
 
 TOP_STEP = 4
 NEVER = -(10**9)

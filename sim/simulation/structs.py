@@ -6,11 +6,15 @@ those copies apart (its scalar replacement of aggregates: a first run compiled f
 of it the week kernel).  A numba ``structref`` is a pointer to the same fields, so each submodel
 compiles on its own in about a second and a call from Python unboxes one object per struct.
 
-:func:`as_struct` makes one from a :class:`~sim.world.World` or :class:`~sim.state.State`
-(any NamedTuple). It holds the tuple's arrays themselves, not copies: a change made in place
-to an array is what the kernels see, and a tuple whose arrays are replaced (:func:`sim.state.grow`)
-needs a new struct.  The parameters stay a tuple: their scalars, read in the innermost loops,
-are then constants of the call rather than loads LLVM must repeat after every store.
+:func:`as_struct` makes one from a :class:`~sim.simulation.world.World` or
+:class:`~sim.simulation.state.State` (any NamedTuple). It holds the tuple's arrays themselves,
+not copies: a change made in place to an array is what the kernels see, and a tuple whose
+arrays are replaced (:func:`sim.simulation.state.grow`) needs a new struct.  The parameters
+stay a tuple: their scalars, read in the innermost loops, are then constants of the call
+rather than loads LLVM must repeat after every store.
+
+"Struct" here is numba's data type; organisation structures are declared in
+:mod:`sim.simulation.structures` and varied through :mod:`sim.experiments.structural`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Organisation models and measures, read from ``sim/data/structures.toml``.
 
 The file declares structure only (arenas, members, mandate, decision rights, set-up
-time, programme period, costs) and the arenas that exist today.  This module validates it and resolves actor codes;
-:mod:`sim.world` compiles the result into arrays for the kernels.
+time, programme period, costs) and the arenas that exist today.  This module validates it and resolves
+actor codes; :mod:`sim.simulation.world` compiles the result into arrays for the kernels.
+
+Not to be confused with :mod:`sim.simulation.structs` (the world and state arrays as numba
+structs) or :mod:`sim.experiments.structural` (the fields of a declared structure a design varies).
 """
 
 from __future__ import annotations

@@ -139,7 +139,7 @@ class ActorColumns(NamedTuple):
 def actor_columns(actors: Actors) -> ActorColumns:
     """:class:`ActorColumns` of ``actors``, computed once per Actors object.
 
-    Every model of the shipped data shares one Actors object (``sim.model``), so this costs a
+    Every model of the shipped data shares one Actors object (``sim.simulation.model``), so this costs a
     model nothing after the first.  The worlds built from it share these arrays and never write
     to them; an Actors object's tables must not change once a world has been built from it.
     """

@@ -19,7 +19,7 @@ FLOWS = ("assignments_issued", "assignments_completed", "assignments_dropped")
 def assignment_flow(runs: pd.DataFrame, steps: pd.DataFrame | None = None) -> Figure:
     """Assignments issued, completed and dropped (cumulative) and lead time, per model: mean and 95 % CI.
 
-    With ``steps`` holding the cumulative counts per week (``SERIES`` of :mod:`sim.batch`), a
+    With ``steps`` holding the cumulative counts per week (``SERIES`` of :mod:`sim.experiments.batch`), a
     second block shows each group's flow over time (mean and 5-95 % of runs).  ``runs`` may be
     one run's weekly frame, whose series then serve as ``steps``.
     """

@@ -3,7 +3,7 @@
 :func:`actor_network` draws one model's state actors (ministries, directorates,
 Statsforvalter offices, KoRus centres) on concentric rings by kind, and
 every relation on step 1 or higher as an edge coloured by its step
-(:data:`sim.style.LEVEL_COLOURS`); relations that run through an active arena are
+(:data:`sim.analysis.style.LEVEL_COLOURS`); relations that run through an active arena are
 drawn thicker.  The layout depends only on the actor data, so figures of different
 weeks, runs and models line up.
 """
@@ -87,7 +87,7 @@ def actor_network(model: CoordinationModel, ax: Axes | None = None, *, title: st
     """Draw the state actors of ``model`` and their relations on staircase steps 1-4, as they stand now.
 
     Args:
-        model: a :class:`~sim.model.CoordinationModel` at any week.
+        model: a :class:`~sim.simulation.model.CoordinationModel` at any week.
         ax: axes to draw into; by default a new figure is made (no pyplot state is touched).
         title: axes title; by default the organisation model, measures and week; ``""`` for none.
         legend: ``"left"`` (staircase steps and actor kinds beside the rings), ``"below"`` (one legend

@@ -3,7 +3,7 @@
 ``status`` is ``running`` from the moment a ``sim batch`` invocation takes the folder until it
 ends, ``finished`` once the tables are rebuilt and verified, ``interrupted`` or ``failed`` when
 it stopped early (a killed invocation leaves ``running``: its lock is gone, so
-:func:`sim.batch.verify_results` tells the two apart).  ``invocations`` is append-only: each
+:func:`sim.experiments.batch.verify_results` tells the two apart).  ``invocations`` is append-only: each
 one's start, end, status, runs it added, backend and code hash, so resuming never overwrites
 the batch's provenance.
 """

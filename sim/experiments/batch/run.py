@@ -44,7 +44,7 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
     """Run every run of ``scenario`` not yet finished in ``out``; return ``runs`` (one row per run).
 
     Args:
-        scenario: a validated :class:`~sim.scenario.Scenario` (from a file or built in code).
+        scenario: a validated :class:`~sim.experiments.scenario.Scenario` (from a file or built in code).
         out: output folder (default: the scenario's ``output``).
         workers: local worker processes (default: all cores).
         client: a ``dask.distributed.Client``; runs go to its cluster instead of local workers.
@@ -64,7 +64,7 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
         raise ValueError(f"run_batch: scenario must be a Scenario (from load_scenario or scenario_from_dict), "
                          f"got {shown(scenario)}.")
     if scenario.search is not None:
-        raise ValueError("run_batch: this scenario has a [search] table; run it with sim.search.run_search "
+        raise ValueError("run_batch: this scenario has a [search] table; run it with sim.experiments.search.run_search "
                          "(`sim search`): a batch runs fixed plans.")
     if rerun_stale and not resume:
         raise ValueError("rerun_stale (--rerun-stale) recomputes runs of a batch being resumed: it needs resume "

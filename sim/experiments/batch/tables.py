@@ -43,7 +43,7 @@ def summarise(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Mean, standard deviation and 95 % confidence interval of every outcome, per group (long format).
 
     Array operations per group over many outcomes at once (each outcome's values reduced as a
-    contiguous row, as :func:`~sim.intervals.ci_half_width` reduces them), so a search's thousands
+    contiguous row, as :func:`~sim.experiments.intervals.ci_half_width` reduces them), so a search's thousands
     of groups take seconds; the t quantile is computed once per group size.  The values are taken
     from the outcome columns into blocks of at most :data:`SUMMARY_BLOCK` values, so a large
     group is never copied whole (its frame and transposed copies raised a 100,000-run batch's

@@ -101,9 +101,10 @@ def attempt(spec: RunSpec, scenario: Scenario) -> Outcome:
 
 def simulate(spec: RunSpec, scenario: Scenario, like: CoordinationModel | None = None,
              ) -> tuple[CoordinationModel, np.ndarray]:
-    """One run: its model after the scenario's weeks, and its weekly metrics (:meth:`~sim.model.CoordinationModel.metric_history`).
+    """One run: its model after the scenario's weeks, and its weekly metrics (``metric_history()``).
 
-    With ``like`` (a model of the same set-up) the run is its :meth:`~sim.model.CoordinationModel.replicate`.
+    With ``like`` (a model of the same set-up) the run is its
+    :meth:`~sim.simulation.model.CoordinationModel.replicate`.
     """
     if like is None:
         organisation, params = simulated(spec, scenario)

@@ -47,8 +47,8 @@ def run_search(scenario: Scenario, *, out: str | Path | None = None, workers: in
     ``present`` writes the front's figure and the report page as well (``sim search`` passes
     :func:`sim.analysis.report.search.write_search_report`).
 
-    Raises the batch runner's errors: :class:`~sim.batch.BatchConflict` for a folder that holds other
-    results, :class:`~sim.batch.Interrupted` on SIGINT/SIGTERM (what was judged is saved: resume it).
+    Raises the batch runner's errors: :class:`~sim.experiments.batch.BatchConflict` for a folder that holds other
+    results, :class:`~sim.experiments.batch.Interrupted` on SIGINT/SIGTERM (what was judged is saved: resume it).
     """
     if not isinstance(scenario, Scenario) or scenario.search is None:
         raise ScenarioError("sim search needs a scenario with a [search] table (see docs/SCENARIOS.md, 'Searching "

@@ -267,7 +267,7 @@ def conclude_phases(w, s, p, week):
             ring[R_SECTOR + w.n_ministries + owner[lead], slot] += 1.0
             continue
         if phase == DECISION:
-            for i in range(decider.shape[1]):  # a loop, not a slice copy: see sim.core.advance_weeks
+            for i in range(decider.shape[1]):  # a loop, not a slice copy: see sim.simulation.core.advance_weeks
                 decider[a, i] = s.a_works[a, i]
             s.a_depth[a] = decider_depth(pair_id, level, decider[a])
             arena_rights, issuing_rights = joint_decision(w.ar_start, w.ar_period, w.ar_cycle, w.ar_decides_from,

@@ -2,7 +2,7 @@
 
 Seed 004 §2.2 (figure 2): steps 1-2 need a shared information and knowledge base,
 step 3 a mandate with clear roles, step 4 decision authority with shared ownership.
-A relation's knowledge is what its two actors hold (:mod:`sim.kernels.knowledge`).
+A relation's knowledge is what its two actors hold (:mod:`sim.simulation.kernels.knowledge`).
 """
 
 from __future__ import annotations
