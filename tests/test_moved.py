@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,12 @@ def test_new_names_and_the_shipped_tools_use_no_old_name():
                            "sim.experiments.calibration, sim.experiments.sensitivity, sim.analysis.robustness"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_architecture_page_lists_every_old_name():
+    """The warning sends readers to docs/ARCHITECTURE.md; its table must name each old module."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    table = page.split("## Old module names", 1)[1]
+    for old in MOVED:
+        short = old.removeprefix("sim.")
+        assert f"`{old}`" in table or f"`{short}`" in table, old
