@@ -9,7 +9,6 @@ import time
 
 import pandas as pd
 
-from sim.analysis.report import write_report
 from sim.experiments.batch import run_batch
 from sim.experiments.batch.planning import duration, make_plan
 from sim.experiments.batch.run import cores
@@ -42,6 +41,8 @@ def batch(args: argparse.Namespace) -> int:
     if len(runs):
         print_summary(runs)
     if args.report and len(runs):
+        from sim.analysis.report import write_report  # figures and templates: loaded only for a report
+
         print(f"report: {write_report(out)}")
     if failed:
         print(f"{failed} runs failed: see {out / 'failures.parquet'}; `--resume` retries them.", file=sys.stderr)
