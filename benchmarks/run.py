@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from submodels import profile  # noqa: E402  (benchmarks/, on sys.path as this script's folder)
 
 from sim import CoordinationModel  # noqa: E402
-from sim.replications import run_replications  # noqa: E402
+from sim.simulation.replications import run_replications  # noqa: E402
 
 STRUCTURES = ("baseline", "model1", "model2", "model3")
 BEFORE = "f765df9"  # the last commit before the speed work of issue 14: the figures its targets are stated against
@@ -137,8 +137,12 @@ def scaling(municipalities: list[int], weeks: list[int], repeat: int) -> dict:
 _THROUGHPUT = """
 import json, sys, tempfile, time
 from pathlib import Path
-from sim.batch import run_batch
-from sim.scenario import load_scenario
+if Path("sim/experiments").is_dir():  # the tree measured is the working directory
+    from sim.experiments.batch import run_batch
+    from sim.experiments.scenario import load_scenario
+else:  # --against a commit from before the three packages
+    from sim.batch import run_batch
+    from sim.scenario import load_scenario
 scenario = load_scenario(Path("scenarios") / "compare_models.toml")
 with tempfile.TemporaryDirectory() as out:  # compile or load the kernels before timing
     run_batch(scenario.model_copy(update={"replications": 1, "weeks": 2}), out=out, workers=1, quiet=True)
@@ -219,8 +223,8 @@ def run_time(repeat: int, against: str) -> dict:
 
 _BATCH_MEMORY = """
 import json, resource, sys, tempfile
-from sim.batch import run_batch
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch import run_batch
+from sim.experiments.scenario import scenario_from_dict
 runs, weeks = int(sys.argv[1]), int(sys.argv[2])
 scenario = scenario_from_dict({"name": "memory", "structures": ["baseline", "model1", "model2", "model3"],
                                "weeks": weeks, "replications": runs // 4, "seed": 1})

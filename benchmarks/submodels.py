@@ -1,6 +1,6 @@
-"""Where a week's time goes: each submodel kernel of :func:`sim.core.advance_week`, timed inside numba.
+"""Where a week's time goes: each submodel kernel of :func:`sim.simulation.core.advance_week`, timed inside numba.
 
-:func:`profiled_weeks` is :func:`sim.core.advance_weeks` with the C library's ``clock()`` read between
+:func:`profiled_weeks` is :func:`sim.simulation.core.advance_weeks` with the C library's ``clock()`` read between
 submodels (numba calls it without leaving compiled code; its resolution is 1 microsecond, its cost
 well under that).  :func:`profile` checks that the profiled run gives exactly the metrics of an
 ordinary ``run_weeks``, so this copy of the week cannot drift from the real one unnoticed.
@@ -15,18 +15,18 @@ import numpy as np
 from numba import njit
 
 from sim import CoordinationModel
-from sim.kernels.arenas import hold_meetings, link_arenas
-from sim.kernels.assignments import conclude_phases, issue_assignments, mark_workers
-from sim.kernels.capacity import commit_capacity
-from sim.kernels.effort import allocate_effort, work_on_assignments
-from sim.kernels.knowledge import update_knowledge
-from sim.kernels.municipalities import serve_municipalities
-from sim.kernels.observation import measure
-from sim.kernels.programmes import end_periods
-from sim.kernels.staircase import climb_and_erode, staff_turnover
-from sim.metrics import METRICS
-from sim.state import WEEKS_PER_YEAR, grow, max_new_assignments
-from sim.structs import as_struct
+from sim.simulation.kernels.arenas import hold_meetings, link_arenas
+from sim.simulation.kernels.assignments import conclude_phases, issue_assignments, mark_workers
+from sim.simulation.kernels.capacity import commit_capacity
+from sim.simulation.kernels.effort import allocate_effort, work_on_assignments
+from sim.simulation.kernels.knowledge import update_knowledge
+from sim.simulation.kernels.municipalities import serve_municipalities
+from sim.simulation.kernels.observation import measure
+from sim.simulation.kernels.programmes import end_periods
+from sim.simulation.kernels.staircase import climb_and_erode, staff_turnover
+from sim.simulation.metrics import METRICS
+from sim.simulation.state import WEEKS_PER_YEAR, grow, max_new_assignments
+from sim.simulation.structs import as_struct
 
 SUBMODELS = ("link_arenas", "end_periods", "issue_assignments", "mark_workers", "commit_capacity", "allocate_effort",
              "work_on_assignments", "conclude_phases", "hold_meetings", "climb_and_erode", "staff_turnover",
@@ -104,6 +104,6 @@ def profile(structure: str, weeks: int = 520, repeat: int = 5, seed: int = 42) -
         plain.run_weeks(weeks)
         expected = plain.datacollector.get_model_vars_dataframe()[list(METRICS)].to_numpy()[-weeks:]
         if not np.array_equal(history, expected):
-            raise AssertionError(f"{structure}: the profiled week differs from sim.core.advance_week")
+            raise AssertionError(f"{structure}: the profiled week differs from sim.simulation.core.advance_week")
     spent = {name: float(t) / CLOCKS_PER_SECOND / repeat for name, t in zip(SUBMODELS, ticks, strict=True)}
     return {"construction (Python: world and state; Mesa agents and DataCollector on demand)": built / repeat, **spent}

@@ -184,7 +184,7 @@ def test_a_full_disk_exits_3_saying_where_and_resumes_once_there_is_room(tmp_pat
 
 HANGING_BATCH = """
 import sys, time
-import sim.batch.work as work
+import sim.experiments.batch.work as work
 real = work.simulate
 def hang(spec, scenario, like=None):
     if spec.structure == "model2" and spec.measures:

@@ -16,9 +16,9 @@ import pytest
 from scipy import stats
 
 from sim import CRITERIA, CoordinationModel
-from sim.intervals import welch_interval
-from sim.kernels import observation
-from sim.structures import Arena, OrganisationModel, catalogue
+from sim.experiments.intervals import welch_interval
+from sim.simulation.kernels import observation
+from sim.simulation.structures import Arena, OrganisationModel, catalogue
 
 SEEDS = range(12)
 WEEKS = 520

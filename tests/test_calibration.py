@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration import CALIBRATED, calibrate, check_calibration_scenario, shortfalls
-from sim.parameters import BY_NAME, PRIORS
-from sim.scenario import load_scenario, scenario_from_dict
+from sim.experiments.calibration import CALIBRATED, calibrate, check_calibration_scenario, shortfalls
+from sim.experiments.scenario import load_scenario, scenario_from_dict
+from sim.simulation.parameters import BY_NAME, PRIORS
 
 from .batch_support import committed, committed_runs, poll
 

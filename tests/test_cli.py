@@ -85,7 +85,7 @@ def tiny_batch(tmp_path_factory) -> Path:
 
 
 def test_compare_report_prints_both_tables_in_100_columns_and_saves_them(tiny_batch, tmp_path, capsys):
-    from sim.validation import REFERENCE_FILES
+    from sim.analysis.validation import REFERENCE_FILES
 
     assert main(["compare-report", str(tiny_batch), "--save", str(tmp_path / "ref")]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -120,11 +120,11 @@ def test_compare_report_refuses_what_it_cannot_compare(tiny_batch, tmp_path, cap
 
 def test_a_first_run_says_it_compiles_the_kernels_and_compiles_them_once_before_running(tmp_path, monkeypatch,
                                                                                      capsys):
-    import sim.cli
+    from sim.simulation import provenance
 
     calls = []
-    monkeypatch.setattr(sim.cli, "kernels_cached", lambda: False)
-    monkeypatch.setattr(sim.cli, "compile_kernels", lambda: calls.append(1) or 12.0)
+    monkeypatch.setattr(provenance, "kernels_cached", lambda: False)
+    monkeypatch.setattr(provenance, "compile_kernels", lambda: calls.append(1) or 12.0)
     assert main(["run", "scenarios/model1.toml", "--out", str(tmp_path / "one")]) == 0
     err = capsys.readouterr().err
     assert "compiling the simulation kernels once" in err and "compiled in 12 s" in err and calls == [1]

@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import CoordinationModel
-from sim.intervals import welch_interval
-from sim.kernels.assignments import conclude_phases, mark_workers
-from sim.kernels.effort import principals_share
-from sim.state import DECISION, FIRST_OPEN, IMPLEMENTATION, N_ISSUED, OPEN
-from sim.structs import as_struct
-from sim.structures import catalogue
-from sim.world import decision_week
+from sim.experiments.intervals import welch_interval
+from sim.simulation.kernels.assignments import conclude_phases, mark_workers
+from sim.simulation.kernels.effort import principals_share
+from sim.simulation.state import DECISION, FIRST_OPEN, IMPLEMENTATION, N_ISSUED, OPEN
+from sim.simulation.structs import as_struct
+from sim.simulation.structures import catalogue
+from sim.simulation.world import decision_week
 
 from .helpers import simulate
 
@@ -104,7 +104,7 @@ def test_rights_that_wait_for_a_mandate_change_start_with_it_or_never(week):
 
 def test_new_arenas_get_their_rights_without_a_mandate_change():
     board = catalogue().models["model2"].arenas[0]
-    assert decision_week(board, None) == decision_week(board, 0) == 78
+    assert decision_week(board, None) == decision_week(board, 0) == 26
 
 
 def test_collective_ownership_diffuses_responsibility():
@@ -180,7 +180,7 @@ def test_a_decision_an_arena_carries_waits_for_every_members_assent(engine):
 
 
 def test_members_assent_with_the_chance_of_their_engagement():
-    from sim.kernels.capacity import consult
+    from sim.simulation.kernels.capacity import consult
 
     m, _ = _decision_ready("model1", 100, "numba")
     world, state = as_struct(m.world), as_struct(m.state)

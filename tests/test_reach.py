@@ -2,7 +2,7 @@
 
 Every behavioural parameter is set to both ends of its range in the four shipped models,
 under both premises about a change of mandate, with no measures and with all of them
-(:func:`sim.reach.reach_matrix`, two seeds each): a parameter that changes nothing anywhere
+(:func:`sim.experiments.reach.reach_matrix`, two seeds each): a parameter that changes nothing anywhere
 fails; the parameters that act through one model only must be the ones ``docs/ODD.md``
 lists with the reason each is legitimate, and each must act on any structure that has what
 it acts through.
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from sim import CoordinationModel
-from sim.reach import models_reached, reach_matrix
-from sim.structures import catalogue
+from sim.experiments.reach import models_reached, reach_matrix
+from sim.simulation.structures import catalogue
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 

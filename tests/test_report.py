@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA
-from sim.batch import run_batch
+from sim.analysis.report import ReportError, write_report
 from sim.cli import main
-from sim.plots import report_verdicts
-from sim.report import ReportError, write_report
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch import run_batch
+from sim.experiments.orderings import report_verdicts
+from sim.experiments.scenario import scenario_from_dict
 
 SCENARIO = """\
 name = "report_check"

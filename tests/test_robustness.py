@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA
-from sim.batch import run_batch
+from sim.analysis.robustness import THRESHOLD, discover, ordering_shares, robustness_report, verdict_shares
 from sim.cli import main
-from sim.intervals import welch_interval
-from sim.robustness import THRESHOLD, discover, ordering_shares, robustness_report, verdict_shares
-from sim.scenario import load_scenario
-from sim.validation import MODELS, report_orderings, verdicts
+from sim.experiments.batch import run_batch
+from sim.experiments.intervals import welch_interval
+from sim.experiments.orderings import MODELS, report_orderings, verdicts
+from sim.experiments.scenario import load_scenario
 
 RANGES = {"weak_priority": (0.1, 0.6), "climb_threshold": (1.5, 6.0)}
 SCENARIO = """
@@ -136,9 +136,9 @@ def test_prim_works_with_both_ema_workbench_apis(monkeypatch, api):
     """
     import types
 
-    import sim.robustness
+    import sim.analysis.robustness
 
-    real = sim.robustness._prim()
+    real = sim.analysis.robustness._prim()
     seen: list[dict] = []
 
     if api == "3.0":
@@ -150,7 +150,7 @@ def test_prim_works_with_both_ema_workbench_apis(monkeypatch, api):
             seen.append({"threshold": threshold, "peel_alpha": peel_alpha, "mass_min": mass_min, **rest})
             return real.Prim(x, y, threshold=threshold, peel_alpha=peel_alpha, mass_min=mass_min, **rest)
 
-    monkeypatch.setattr(sim.robustness, "_prim", lambda: types.SimpleNamespace(Prim=prim))
+    monkeypatch.setattr(sim.analysis.robustness, "_prim", lambda: types.SimpleNamespace(Prim=prim))
     found = discover(_synthetic(), "local_support", lower="model1", higher="model2")
     assert ("threshold" in seen[0]) == (api == "2.5")
     assert list(found.limits["parameter"]) == ["weak_priority"] and found.coverage == 1.0

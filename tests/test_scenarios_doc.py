@@ -1,7 +1,7 @@
 """Keep ``docs/SCENARIOS.md`` honest: every ```toml block in it is a valid scenario with runs.
 
-Each block is parsed with :mod:`tomllib`, validated with :func:`sim.scenario.scenario_from_dict`
-and planned with :func:`sim.batch.plan`; where its comments count its runs ("= 180 runs",
+Each block is parsed with :mod:`tomllib`, validated with :func:`sim.experiments.scenario.scenario_from_dict`
+and planned with :func:`sim.experiments.batch.plan`; where its comments count its runs ("= 180 runs",
 ": 264 runs"), the plan must have exactly that many.  Broken files shown on purpose use
 ```text fences and are not checked here.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.batch import plan
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch import plan
+from sim.experiments.scenario import scenario_from_dict
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "SCENARIOS.md"
 FENCE = re.compile(r"^```toml[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -63,7 +63,7 @@ def shipped_rows() -> list[tuple[str, int, str, str]]:
 
 
 def test_the_shipped_scenarios_table_states_their_true_counts() -> None:
-    from sim.scenario import load_scenario
+    from sim.experiments.scenario import load_scenario
 
     rows = shipped_rows()
     assert {r[0] for r in rows} >= {"compare_models.toml", "measures.toml", "uncertainty.toml", "sensitivity.toml",
