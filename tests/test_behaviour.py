@@ -186,6 +186,7 @@ ARENA_CHANGES = {  # field -> (model, arena index, new value, model keywords)
 }
 MODEL_CHANGES = {
     "issuer": ("model1", "BFD", {}),
+    "issuer_responsibility": ("model1", 1.0, {}),
     "issuing_arena": ("model3", None, {"mandate_change_week": 52}),
     "lead_agency": ("model1", "Bufdir", {}),
     "joint_letters": ("model1", ("Hdir",), {}),

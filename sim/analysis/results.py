@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.experiments.batch.tables import factors
 from sim.experiments.intervals import ci_half_width, welch_interval
-from sim.simulation.metrics import CRITERIA, METRICS
+from sim.simulation.metrics import CRITERIA, RECORDED
 
 SUMMARY_NUMBERS = ("points", "n", "mean", "std", "ci95_low", "ci95_high")
 
@@ -64,7 +64,7 @@ def load(folder: str | os.PathLike[str], *, steps: bool = True) -> Results:
     series = None
     if steps and (root / "steps.parquet").is_dir():
         series = pd.read_parquet(root / "steps.parquet")
-        labels = runs[[c for c in runs.columns if c not in METRICS]]
+        labels = runs[[c for c in runs.columns if c not in RECORDED]]
         series = labels.merge(series, on="run_id", how="right", validate="one_to_many")
         series = series.sort_values(["run_id", "week"], kind="stable").reset_index(drop=True)
     return Results(folder=root, manifest=json.loads((root / "manifest.json").read_text(encoding="utf-8")), runs=runs,

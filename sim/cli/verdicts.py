@@ -10,7 +10,7 @@ import pandas as pd
 from sim.analysis.report.folder import refuse_search
 from sim.analysis.validation import NotComparable, side_by_side, write_reference
 from sim.experiments.batch.manifest import read_manifest
-from sim.experiments.orderings import MODELS, ordering_table, present_models
+from sim.experiments.orderings import MODELS, ordering_table, orderings_by_horizon, present_models
 
 from .printing import encodable, print_table
 
@@ -65,6 +65,17 @@ def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.D
                    *([chance.get(f"{r.criterion}: {r.lower} < {r.higher}", "-")] if extra else [])]
                   for r in orderings.itertuples(index=False)],
                  right=(2,))
+    by_horizon = orderings_by_horizon(runs, measures)
+    years = [int(c[len("reproduced_"):-1]) for c in by_horizon.columns if c.startswith("reproduced_")]
+    if len(years) > 1:
+        print(f"\nThe same orderings as the criteria stood after {', '.join(map(str, years))} years "
+              "(difference, * where the Welch 95 % CI excludes zero on the report's side):")
+        print_table(["criterion", "report", *(f"{y} years" for y in years)],
+                    [[r["criterion"], f"{r['lower']} < {r['higher']}",
+                      *(f"{r[f'difference_{y}y']:+.3f}{' *' if r[f'reproduced_{y}y'] else '  '}" for y in years)]
+                     for _, r in by_horizon.iterrows()], right=tuple(range(2, 2 + len(years))))
+        print("held: " + ", ".join(f"{int(by_horizon[f'reproduced_{y}y'].sum())} of {len(by_horizon)} after {y} years"
+                                   for y in years))
     if predictive is not None:
         held = predictive[predictive["kind"] == "held-out"]
         for r in held.itertuples(index=False):

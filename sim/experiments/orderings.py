@@ -21,7 +21,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from sim.simulation.metrics import CRITERIA
+from sim.simulation.metrics import CRITERIA, HORIZON_YEARS, at_horizon
 
 from .intervals import welch_interval
 
@@ -57,20 +57,42 @@ def present_models(runs: pd.DataFrame, measures: str = "") -> tuple[str, ...]:
     return tuple(m for m in MODELS if counts.get(m, 0) >= 2)
 
 
-def ordering_table(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
-    """The report's orderings among the models present, with the simulated difference (higher - lower) and CI."""
+def ordering_table(runs: pd.DataFrame, measures: str = "", years: int | None = None) -> pd.DataFrame:
+    """The report's orderings among the models present, with the simulated difference (higher - lower) and CI.
+
+    ``years``: the criteria as measured after that many years (a horizon of
+    :data:`~sim.simulation.metrics.HORIZON_YEARS`) instead of at the runs' end.
+    """
     data = runs[runs["measures"] == measures]
     present = present_models(runs, measures)
     rows = []
     for row in report_orderings().itertuples(index=False):
         if row.lower not in present or row.higher not in present:
             continue
-        low = data.loc[data["structure"] == row.lower, row.criterion].to_numpy(float)
-        high = data.loc[data["structure"] == row.higher, row.criterion].to_numpy(float)
+        column = row.criterion if years is None else at_horizon(row.criterion, years)
+        low = data.loc[data["structure"] == row.lower, column].to_numpy(float)
+        high = data.loc[data["structure"] == row.higher, column].to_numpy(float)
         diff, lo, hi = welch_interval(low, high)
         rows.append({"criterion": row.criterion, "lower": row.lower, "higher": row.higher, "difference": diff,
                      "ci95_low": lo, "ci95_high": hi, "reproduced": bool(lo > 0), "n": min(len(low), len(high))})
     return pd.DataFrame(rows)
+
+
+def horizons_present(runs: pd.DataFrame) -> tuple[int, ...]:
+    """The horizons (years) every run of a batch reached: those its criteria were recorded at."""
+    return tuple(y for y in HORIZON_YEARS
+                 if at_horizon(CRITERIA[0], y) in runs and runs[at_horizon(CRITERIA[0], y)].notna().all())
+
+
+def orderings_by_horizon(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
+    """The report's orderings at each horizon the runs reached: one row per ordering, per horizon its difference,
+    95 % interval and whether it is reproduced (columns suffixed ``_{years}y``)."""
+    table = None
+    for years in horizons_present(runs):
+        at = ordering_table(runs, measures, years).drop(columns="n")
+        at = at.rename(columns={c: f"{c}_{years}y" for c in ("difference", "ci95_low", "ci95_high", "reproduced")})
+        table = at if table is None else table.merge(at, on=["criterion", "lower", "higher"], sort=False)
+    return table if table is not None else pd.DataFrame(columns=["criterion", "lower", "higher"])
 
 
 def verdicts(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:

@@ -180,8 +180,8 @@ class StateActor(mesa.Agent):
     # --- as an arena's lead ---
     def link(self, arena: int, week: int) -> None:
         """Mark the relations the arena holds this week if it is in use (``arenas.link_arenas``)."""
-        w, s = self.model.world, self.model.state
-        if _in_use(*_calendar(w, arena), s.meetings[arena], week):
+        w, s, p = self.model.world, self.model.state, self.model.params
+        if _in_use(*_calendar(w, arena), w.ar_meet_every[arena], s.last_meeting[arena], week, p.erosion_delay):
             mandate = _holds(w.ar_mandate_from[arena], week)
             for k in range(w.ar_pair_ptr[arena], w.ar_pair_ptr[arena + 1]):
                 q = w.ar_pairs[k]
@@ -476,7 +476,8 @@ def _new_assignment(model: CoordinationModel, week: int, issuer: int, t: int) ->
     if t >= 0 and w.st_lead[t] < 0 and w.field_arena >= 0:
         if U(w.key, week, rng.BRING, a) < s.engagement[w.field_arena, lead]:
             arena = w.field_arena
-    if arena >= 0 and not _in_use(*_calendar(w, arena), s.meetings[arena], week):
+    if arena >= 0 and not _in_use(*_calendar(w, arena), w.ar_meet_every[arena], s.last_meeting[arena], week,
+                                  p.erosion_delay):
         arena = -1
     for j in range(w.n_state):
         if j == lead or w.kind[j] != DIRECTORATE:
@@ -586,7 +587,8 @@ def python_week(model: CoordinationModel, week: int) -> None:
         actor.learn()
     operating = [a for a in range(s.counters[FIRST_OPEN], s.counters[N_ISSUED])
                  if s.a_status[a] == OPEN and s.a_phase[a] == OPERATION]
-    in_use = [a for a in range(n_arenas) if _in_use(*_calendar(w, a), s.meetings[a], week)]
+    in_use = [a for a in range(n_arenas)
+              if _in_use(*_calendar(w, a), w.ar_meet_every[a], s.last_meeting[a], week, p.erosion_delay)]
     meeting = [a for a in in_use if _meets(*_calendar(w, a), w.ar_meet_every[a], week)]
     signal = p.reach_rate * s.ring[R_DELIVERY, slot] * (1.0 + (p.state_support_gain if w.state_support else 0.0))
     for municipality in model.municipality_agents:

@@ -56,3 +56,22 @@ N_COST = INDEX["cost_person_years"]
 N_BALANCE = INDEX["sector_balance"]
 N_SECTOR_EFFORT = INDEX[SECTOR_EFFORT[0]]
 N_SECTOR_COMPLETED = INDEX[SECTOR_COMPLETED[0]]
+
+# The report judges the near term; the model can say what changes with time: each run also records the six
+# criteria as measured after 2, 5 and 10 years (those horizons it reaches).
+HORIZON_YEARS: tuple[int, ...] = (2, 5, 10)
+
+
+def at_horizon(criterion: str, years: int) -> str:
+    """The name of ``criterion`` measured after ``years`` years."""
+    return f"{criterion}_at_{years}y"
+
+
+AT_HORIZONS: tuple[str, ...] = tuple(at_horizon(c, y) for y in HORIZON_YEARS for c in CRITERIA)
+RECORDED: tuple[str, ...] = METRICS + AT_HORIZONS  # what a batch records per run
+
+
+def horizon_values(history) -> dict[str, float]:
+    """The criteria after each horizon a run reached, from its weekly metrics (row k: after week k)."""
+    return {at_horizon(c, years): float(history[years * 52, INDEX[c]])
+            for years in HORIZON_YEARS if years * 52 < len(history) for c in CRITERIA}

@@ -71,6 +71,7 @@ class State(NamedTuple):
     engagement: np.ndarray
     attended: np.ndarray
     meetings: np.ndarray
+    last_meeting: np.ndarray
     maturity: np.ndarray
     support: np.ndarray
     agenda: np.ndarray
@@ -151,7 +152,7 @@ def initial_state(world: World, params: Params, n_metrics: int, capacity: int = 
         load=np.zeros(world.n_state), worked=np.zeros(world.n_state), committed=np.zeros(world.n_state),
         portfolio=np.full(n_ar, params.knowledge_initial), engagement=world.ar_member.astype(float),
         attended=np.zeros((n_ar, world.n_state), bool), meetings=np.zeros(n_ar, np.int64),
-        maturity=np.where(world.ar_today, params.existing_maturity, 0.0), support=np.zeros(n_ar),
+        last_meeting=np.full(n_ar, NEVER, np.int64), maturity=np.where(world.ar_today, params.existing_maturity, 0.0), support=np.zeros(n_ar),
         agenda=np.zeros(n_ar),
         **_assignment_arrays(capacity, world.n_state),
         m_level=np.zeros(n_mun, np.int64), m_progress=np.zeros(n_mun), m_idle=np.zeros(n_mun, np.int64),

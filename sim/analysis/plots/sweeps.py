@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.experiments.batch.tables import IDENTITY, factors
 from sim.experiments.labels import pretty
-from sim.simulation.metrics import CRITERIA, METRICS
+from sim.simulation.metrics import CRITERIA, RECORDED
 from sim.simulation.parameters import BY_NAME
 
 from ..style import MODEL_COLOURS, MODEL_MARKERS
@@ -46,7 +46,7 @@ def sweep_data(runs: pd.DataFrame, parameter: str, criteria: Sequence[str] = CRI
     then marginal: the other parameters vary within each bin.  Returns the long table and a
     note saying which of these applied.
     """
-    if parameter not in runs.columns or parameter in METRICS or parameter in IDENTITY:
+    if parameter not in runs.columns or parameter in RECORDED or parameter in IDENTITY:
         raise ValueError(f"{parameter!r} is not a parameter varied in these runs; varied: "
                          f"{', '.join(factors(runs)) or 'none'}.")
     data = runs

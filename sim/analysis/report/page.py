@@ -22,7 +22,7 @@ import pandas as pd
 from sim.experiments.batch import verify_results
 from sim.experiments.orderings import report_verdicts
 from sim.experiments.structural import is_structural
-from sim.simulation.metrics import CRITERIA
+from sim.simulation.metrics import CRITERIA, HORIZON_YEARS, at_horizon
 
 from ..plots.batch import save_batch_figures
 from ..plots.canvas import DPI
@@ -83,7 +83,9 @@ def render(manifest: dict[str, Any], runs: pd.DataFrame, summary: pd.DataFrame, 
     ``by_point``: ``summary_by_point.csv``, for designs)."""
     scenario = manifest.get("scenario", {})
     summary, runs = labelled(summary), labelled(runs)
+    horizons = _horizons(summary)
     sections = [("run", "What was run"), ("comparison", "Comparison"),
+                *([("horizons", "Over time: after 2, 5 and 10 years")] if horizons["years"] else []),
                 *([("points", "By design point")] if by_point is not None else []),
                 ("verdicts", "Beside the report's verdicts"), ("figures", "Figures")]
     sensitivity = {} if sensitivity_root is None else {
@@ -92,7 +94,7 @@ def render(manifest: dict[str, Any], runs: pd.DataFrame, summary: pd.DataFrame, 
         "report.html", name=scenario.get("name", source.name), description=scenario.get("description", ""),
         sections=sections, source=source, criteria=CRITERIA, units=UNITS, manifest=manifest,
         failures=failures.to_dict("records"), sobol=sensitivity.get("sobol"), morris=sensitivity.get("morris"),
-        indices=sensitivity.get("indices"), comparison=_comparison(summary, runs),
+        indices=sensitivity.get("indices"), comparison=_comparison(summary, runs), horizons=horizons,
         points=_by_point(by_point) if by_point is not None else None, verdicts=_verdicts(summary),
         figures=[{"stem": path.stem, "png": png(path.read_bytes(), DPI)} for path in figures],
         networks=[{"title": title, "png": None if data is None else png(data, NETWORK_DPI), "caption": caption}
@@ -138,6 +140,19 @@ def _comparison(summary: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
     return {"points": runs["point"].nunique(), "several": len({m for _, m in groups}) > 1,
             "criteria": rows(CRITERIA, True),
             "blocks": [{"outcomes": outcomes, "rows": rows(outcomes, False)} for outcomes in blocks if outcomes]}
+
+
+def _horizons(summary: pd.DataFrame) -> dict[str, Any]:
+    """Each group's criteria after each horizon the runs reached (``summary.csv``'s ``<criterion>_at_<n>y`` rows)."""
+    years = [y for y in HORIZON_YEARS if (summary["outcome"] == at_horizon(CRITERIA[0], y)).any()]
+    groups = list(dict.fromkeys(zip(summary["structure"], summary["measures"], strict=True)))
+    indexed = summary.set_index(["structure", "measures", "outcome"])
+    criteria = [{"name": criterion, "rows": [
+        {"structure": structure, "measures": measures,
+         "cells": [_cell(indexed.loc[(structure, measures, at_horizon(criterion, y))]) for y in years]}
+        for structure, measures in groups]} for criterion in CRITERIA] if years else []
+    return {"years": years, "headers": [f"after {y} years" for y in years], "several": len({m for _, m in groups}) > 1,
+            "criteria": criteria}
 
 
 def _by_point(by_point: pd.DataFrame) -> dict[str, Any]:

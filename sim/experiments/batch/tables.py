@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy import stats
 
-from sim.simulation.metrics import METRICS
+from sim.simulation.metrics import METRICS, RECORDED
 from sim.simulation.parameters import BY_NAME
 from sim.simulation.structures import check_structure
 
@@ -49,7 +49,7 @@ def summarise(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     group is never copied whole (its frame and transposed copies raised a 100,000-run batch's
     peak by 18 MiB).
     """
-    outcomes = list(METRICS)
+    outcomes = [name for name in RECORDED if name in runs]
     columns = [runs[name].to_numpy(float) for name in outcomes]
     keys, means, stds, sizes = [], [], [], []
     groups = sorted(runs.groupby(by, sort=False).indices.items(), key=lambda item: item[1][0])  # first seen first
@@ -80,7 +80,7 @@ def summarise(runs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def factors(runs: pd.DataFrame) -> list[str]:
     """The varied parameters and structural fields of a runs table: the columns between the identity and the metrics."""
-    return [c for c in runs.columns if c not in IDENTITY and c not in METRICS]
+    return [c for c in runs.columns if c not in IDENTITY and c not in RECORDED]
 
 
 def summary_groups(runs: pd.DataFrame, scenario: Scenario) -> dict[str, list[str] | None]:
@@ -133,7 +133,7 @@ def collect_runs(store: ChunkStore, chunks: list[str], planned: PlanIndex) -> tu
     """Each planned run's row once (its first chunk's copy, if ever two), in plan order, at its current point.
 
     ``chunks`` are chunks that hold runs.  Returns the rows, with the columns of :data:`IDENTITY`,
-    every varied factor and :data:`METRICS` in that order, and, per row, its chunk's position in
+    every varied factor and :data:`~sim.simulation.metrics.RECORDED` in that order, and, per row, its chunk's position in
     ``chunks``.  One pass over the chunk
     files, each read as Arrow and copied column by column into arrays made to the plan's size,
     so the parent holds the table once however many chunks make it (a DataFrame per chunk
@@ -145,10 +145,14 @@ def collect_runs(store: ChunkStore, chunks: list[str], planned: PlanIndex) -> tu
     whole = {name: np.zeros(size, np.int64) for name in ("replication", "seed")}
     varied = {name: np.full(size, None, object) if is_structural(name) else np.full(size, np.nan)
               for name in planned.varied}
-    metrics = np.empty((len(METRICS), size))
+    recorded: list[str] | None = None  # the outcomes the batch's runs record (the horizons they reached)
+    metrics = np.empty((0, size))
     shared: dict[str, str] = {}
     for n, chunk in enumerate(chunks):
         table = pq.ParquetFile(store.path_of(chunk, "runs")).read(use_threads=False)
+        if recorded is None:
+            recorded = [name for name in RECORDED if name in table.column_names]
+            metrics = np.empty((len(recorded), size))
         at = planned.locate(table.column("run_id").to_pylist())
         rows = np.flatnonzero(at >= 0)
         place = planned.order[at[rows]]
@@ -162,8 +166,10 @@ def collect_runs(store: ChunkStore, chunks: list[str], planned: PlanIndex) -> tu
                 if name in ("structure", "measures"):  # a few values: one string object each, not one per run
                     values = np.array([shared.setdefault(v, v) for v in values], dtype=object)
                 column[place] = values
-        for j, name in enumerate(METRICS):
+        for j, name in enumerate(recorded):
             metrics[j, place] = table.column(name).to_numpy()[rows]
+    if recorded is None:  # no chunk holds runs: the table has the columns, and no rows
+        recorded, metrics = list(METRICS), np.empty((len(METRICS), size))
     kept = source >= 0
     points = np.empty(size, np.int64)
     points[planned.order] = planned.points
@@ -171,7 +177,7 @@ def collect_runs(store: ChunkStore, chunks: list[str], planned: PlanIndex) -> tu
     if not kept.all():  # runs not saved (failed, or not run yet): their rows go
         columns = {name: values[kept] for name, values in columns.items()}
         metrics, source = metrics[:, kept], source[kept]
-    runs = pd.DataFrame(metrics.T, columns=list(METRICS), copy=False)
+    runs = pd.DataFrame(metrics.T, columns=recorded, copy=False)
     for k, (name, values) in enumerate(columns.items()):
         runs.insert(k, name, values)
     return runs, source

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.simulation.metrics import CRITERIA, LEVEL_SHARES, METRICS
+from sim.simulation.metrics import CRITERIA, LEVEL_SHARES, METRICS, horizon_values
 from sim.simulation.model import CoordinationModel
 from sim.simulation.structures import OrganisationModel, check_structure
 
@@ -123,6 +123,7 @@ def _outcome(spec: RunSpec, scenario: Scenario, history: np.ndarray, tables: lis
     bad = _not_finite(row, part)
     if bad:
         return failed(spec, f"NonFiniteResult: {bad}")
+    row.update(horizon_values(history))
     municipalities = [t.assign(run_id=spec.run_id)[["run_id", *t.columns]] for t in tables]
     series = [(spec.run_id, part)] if scenario.series else []
     return Outcome(rows=[{**identity_row(spec), **row}], series=series, municipalities=municipalities)

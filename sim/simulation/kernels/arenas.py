@@ -1,8 +1,8 @@
 """Arenas in time and in use: calendar, links, and what a meeting gives those who attend it.
 
 An arena is active from its set-up until the end of its mandate period (a renewed
-programme pauses ``renewal_gap_weeks`` between periods).  It is *in use* once it has
-met: a structure nobody meets in counts for nothing (seed 004 §4.5).  Who attends a
+programme pauses ``renewal_gap_weeks`` between periods).  It is *in use* while it has met
+lately: a structure nobody meets in counts for nothing (seed 004 §4.5).  Who attends a
 meeting, and what meetings, secretariats and consultation cost the actors, is
 :mod:`sim.kernels.capacity`; what a programme's end does is :mod:`sim.kernels.programmes`.
 """
@@ -56,9 +56,13 @@ def arena_decides(start, period, cycle, decides_from, week):
 
 
 @njit(cache=True, error_model="numpy")
-def arena_in_use(start, period, cycle, meetings, week):
-    """Active and it has met: only then does it coordinate, protect relations or own assignments."""
-    return meetings > 0 and arena_active(start, period, cycle, week)
+def arena_in_use(start, period, cycle, every, last_meeting, week, delay):
+    """Active and it has met lately: only then does it coordinate, hold relations or carry assignments.
+
+    Lately is within ``delay`` weeks (``erosion_delay``), or one meeting interval if that is longer:
+    a structure that has stopped meeting is an empty structure (004 §4.5), however it is declared.
+    """
+    return week - last_meeting <= max(delay, every) and arena_active(start, period, cycle, week)
 
 
 @njit(cache=True, error_model="numpy")
@@ -78,7 +82,8 @@ def link_arenas(w, s, p, week):
     arena_link[:] = False
     mandate_link[:] = False
     for a in range(len(start)):
-        if arena_in_use(start[a], period[a], cycle[a], s.meetings[a], week):
+        if arena_in_use(start[a], period[a], cycle[a], w.ar_meet_every[a], s.last_meeting[a], week,
+                        p.erosion_delay):
             mandate = holds(mandate_from[a], week)
             for k in range(ptr[a], ptr[a + 1]):
                 q = pairs[k]

@@ -108,7 +108,7 @@ def new_assignment(w, s, p, week, issuer, t):
     all directorates by relevance.  An issuing arena issues only with decision rights.
     """
     kind, relevance, n_state = w.kind, w.relevance, w.n_state
-    start, period, cycle, meetings = w.ar_start, w.ar_period, w.ar_cycle, s.meetings
+    start, period, cycle = w.ar_start, w.ar_period, w.ar_cycle
     participant, letter = s.a_participant, s.a_letter
     a = s.counters[N_ISSUED]
     lead = w.st_lead[t] if t >= 0 else -1
@@ -120,7 +120,8 @@ def new_assignment(w, s, p, week, issuer, t):
     if t >= 0 and w.st_lead[t] < 0 and w.field_arena >= 0:  # a member brings its own work as engaged as it is
         if U(w.key, week, rng.BRING, a) < s.engagement[w.field_arena, lead]:
             arena = w.field_arena
-    if arena >= 0 and not arena_in_use(start[arena], period[arena], cycle[arena], meetings[arena], week):
+    if arena >= 0 and not arena_in_use(start[arena], period[arena], cycle[arena], w.ar_meet_every[arena],
+                                       s.last_meeting[arena], week, p.erosion_delay):
         arena = -1
     for j in range(n_state):
         if j == lead or kind[j] != DIRECTORATE:

@@ -80,6 +80,7 @@ def convene_arena(w, s, p, week, a, decisions, open_in_arena):
     preparation = 0.0
     if arena_meets(start, period, cycle, w.ar_meet_every[a], week):
         s.meetings[a] += 1
+        s.last_meeting[a] = week
         present = w.ar_municipalities[a].sum()
         came = 0
         for i in range(n_state):

@@ -62,7 +62,7 @@ def serve_municipalities(w, s, p, week):
     represented = np.zeros(n_mun, np.bool_)
     consulted = np.zeros(n_mun, np.bool_)
     for a in range(len(start)):
-        if arena_in_use(start[a], period[a], cycle[a], s.meetings[a], week):
+        if arena_in_use(start[a], period[a], cycle[a], every[a], s.last_meeting[a], week, p.erosion_delay):
             meets = arena_meets(start[a], period[a], cycle[a], every[a], week)
             for k in range(n_mun):  # no branch: the loop vectorises
                 sits = w.ar_municipalities[a, k]
