@@ -7,9 +7,8 @@ paired one where the variants share their seeds' assignment streams (counter-bas
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
-from sim import CRITERIA, CoordinationModel
+from sim import CoordinationModel
 from sim.experiments.intervals import welch_interval
 from sim.simulation.state import TOP_STEP
 from sim.simulation.structures import catalogue

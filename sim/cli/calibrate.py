@@ -1,29 +1,34 @@
-"""``sim calibrate``: Bayesian calibration on the report's orderings -> posterior, diagnostics, predictive."""
+"""``sim calibrate``: screen, calibrations A and B, posterior predictive -> results/calibration/ (CALIBRATION.md)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from sim.experiments import calibration
+from sim.analysis.plots.calibration import save_calibration_figures
+from sim.experiments.calibration import calibrate as run_calibration
 
-from .inputs import client, load
+from .inputs import load
 from .printing import print_table
 
 
 def calibrate(args: argparse.Namespace) -> int:
     scenario, _, out = load(args)
-    with client(args, scenario) as dask:
-        posterior, predictive, diagnostics = calibration.calibrate(
-            scenario, out=out, workers=args.workers, client=dask, quiet=args.quiet, keep=args.keep,
-            accept=args.accept, predictive_replications=args.predictive_replications)
-    waves = diagnostics["waves"]
-    print(f"wave 1: {waves[0]['points']} points, kept {waves[0]['kept']}; wave 2: {waves[1]['points']} points in the "
-          f"kept box, accepted {waves[1]['accepted']} (acceptance {waves[1]['acceptance_rate']:.2f}, "
-          f"epsilon {waves[1]['epsilon']:.3f}); {diagnostics['runs']} runs in {diagnostics['wall_seconds']:.0f} s")
-    print(f"posterior -> {out / 'posterior.parquet'}; diagnostics -> {out / 'diagnostics.json'}\n")
-    print_table(["parameter", "prior", "posterior median", "90 % interval", "at an edge"],
-                 [[r["parameter"], f"[{r['prior_low']:g}, {r['prior_high']:g}]", f"{r['median']:.3g}",
-                   f"[{r['q05']:.3g}, {r['q95']:.3g}]", r["at_edge"] or "-"] for r in diagnostics["posterior"]])
-    print(f"\nposterior predictive ({len(posterior)} draws) -> {out / 'predictive.csv'}; "
-          "`sim compare-report DIR --posterior` shows it beside the report's verdicts")
+    folder = Path(out)
+    diagnostics = run_calibration(scenario, out=folder, workers=args.workers, quiet=args.quiet, restart=args.restart)
+    for label, what in (("A", "the seeds' process patterns"), ("B", "the patterns and the report's 14 orderings")):
+        stage = diagnostics[label]
+        print(f"calibration {label} on {what}: {len(stage['generations'])} generations, "
+              f"{stage['simulations']} particles simulated, final epsilon {stage['final_epsilon']:.3g}, "
+              f"ESS {stage['ess']:.0f}")
+        print_table(["parameter", "prior", "posterior median", "90 % interval", "width / prior's"],
+                    [[r["parameter"], f"[{r['prior'][0]:g}, {r['prior'][1]:g}]", f"{r['posterior_median']:.3g}",
+                      f"[{r['posterior_90'][0]:.3g}, {r['posterior_90'][1]:.3g}]", f"{r['width_ratio']:.2f}"]
+                     for r in stage["parameters"]])
+        print()
+    figures = save_calibration_figures(folder)
+    seconds = diagnostics["wall_seconds"]["total"]
+    print(f"{diagnostics['points_simulated']} points simulated in {seconds:.0f} s -> {folder}: "
+          f"posterior.parquet, predictive.csv, diagnostics.json, screen.csv, figures/ ({len(figures)} figures); "
+          "`sim compare-report DIR --posterior` shows each ordering's probability beside the report's verdicts")
     return 0

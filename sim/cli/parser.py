@@ -21,7 +21,7 @@ DESCRIPTION = """The ``sim`` command line.
 ``sim sensitivity``  Morris and Sobol' indices of the six criteria -> sensitivity.csv
 ``sim report``       figures and one self-contained report.html of a finished batch
 ``sim compare-report``  the simulated verdicts and orderings beside the report's (tables 4-6)
-``sim calibrate``    Bayesian calibration on the report's orderings -> posterior, diagnostics, predictive
+``sim calibrate``    Bayesian calibration on the seeds' patterns -> screen, posteriors, diagnostics, predictive
 ``sim search``       a robust multi-objective search for structures -> candidates, pareto, report
 ``sim robustness``   share of design points where each verdict holds; PRIM boxes where rankings flip
 ``sim view``         watch one run in the browser (Mesa's SolaraViz): pick model, measures and seed; step or play
@@ -106,17 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--save", default=None, metavar="FOLDER",
                          help="also write summary.csv, verdicts.csv and orderings.csv there")
     compare.set_defaults(handler=("verdicts", "compare_report"))
-    cal = sub.add_parser("calibrate", help="Bayesian calibration on the report's orderings -> posterior, predictive")
-    cal.add_argument("scenario",
-                     help="calibration scenario: an lhs design over the priors (scenarios/calibration.toml)")
+    cal = sub.add_parser("calibrate", help="Bayesian calibration: screen, ABC-SMC (pyabc) on the seeds' patterns (A) "
+                                           "and with the report's orderings (B), posterior predictive verdicts")
+    cal.add_argument("scenario", help="calibration scenario (scenarios/calibration.toml): the 0-24 programme declared, "
+                                      "[calibration] sizes")
     cal.add_argument("--out", default=None, help="output folder (default: the scenario's); resumes what is there")
-    cal.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = serial)")
-    _dask_options(cal)
-    cal.add_argument("--quiet", action="store_true", help="no progress bar")
-    cal.add_argument("--keep", type=float, default=0.25, help="share of wave-1 points that bound the kept box")
-    cal.add_argument("--accept", type=float, default=0.25, help="share of wave-2 points accepted (ABC rejection)")
-    cal.add_argument("--predictive-replications", type=int, default=30, metavar="R",
-                     help="replications per model for each posterior draw's predictive check")
+    cal.add_argument("--workers", type=int, default=2,
+                     help="processes for the screen (default 2; 1 = serial); the inference runs each particle's "
+                          "replications in two threads")
+    cal.add_argument("--restart", action="store_true",
+                     help="start afresh in a folder another scenario or version of the code calibrated")
+    cal.add_argument("--quiet", action="store_true", help="no progress bars")
     cal.set_defaults(handler=("calibrate", "calibrate"))
     rob = sub.add_parser("robustness", help="verdict shares over a design batch and PRIM boxes where rankings flip")
     rob.add_argument("folder", help="output folder of a finished design batch (e.g. of scenarios/uncertainty.toml)")

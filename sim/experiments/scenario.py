@@ -208,6 +208,38 @@ class Search(_Strict):
         return len(self.statistics) * len(CRITERIA) + 1
 
 
+class Calibration(_Strict):
+    """``[calibration]``: the sizes of ``sim calibrate``'s screen, inference and posterior predictive (docs/CALIBRATION.md)."""
+
+    screen_samples: StrictInt = Field(default=64, ge=2, le=MAX_SAMPLES)  # Sobol' base sample N: N (d + 2) points
+    screen_replications: StrictInt = Field(default=2, ge=1, le=MAX_COUNT)
+    # a parameter is calibrated when the lower end of its total-order index's 95 % interval reaches screen_cutoff on a
+    # summary the parameters move more than noise does (at most screen_noise of its variance from the seeds alone)
+    screen_cutoff: StrictFloat = Field(default=0.1, gt=0, lt=1)
+    screen_noise: StrictFloat = Field(default=0.5, gt=0, le=1)
+    # parameters calibrated in A and B whatever the screen says (a modeler's own question; the shipped one has none)
+    also_calibrate: list[StrictStr] = []
+    particles: StrictInt = Field(default=1000, ge=10, le=100_000)
+    replications: StrictInt = Field(default=4, ge=2, le=MAX_COUNT)  # per particle and set-up
+    max_generations: StrictInt = Field(default=8, ge=1, le=100)
+    min_acceptance: StrictFloat = Field(default=0.03, gt=0, lt=1)
+    predictive_draws: StrictInt = Field(default=200, ge=2, le=100_000)
+    predictive_replications: StrictInt = Field(default=20, ge=2, le=MAX_COUNT)
+
+    @field_validator("also_calibrate")
+    @classmethod
+    def _uncertain(cls, names: list[str]) -> list[str]:
+        from sim.simulation.parameters import PRIOR
+
+        for name in names:
+            if name not in PRIOR:
+                close = difflib.get_close_matches(name, list(PRIOR), n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"cannot calibrate {name!r}: only the parameters with a prior can be calibrated "
+                                 f"(sim.simulation.parameters.PRIORS; docs/ODD.md, Priors).{hint}")
+        return names
+
+
 class Cluster(_Strict):
     """``[cluster]``: the jobs ``--dask slurm`` or ``--dask pbs`` asks the queue for (options on the command line win).
 
@@ -243,6 +275,7 @@ class Scenario(_Strict):
     mandate_change_week: StrictInt | Literal["never"] = "never"
     design: Design = Design()
     search: Search | None = None
+    calibration: Calibration = Calibration()
     series: bool = Field(default=True, strict=True)  # keep each run's weekly series (steps.parquet); false for big sweeps
     municipality_table: bool = Field(default=False, strict=True)  # municipalities.parquet: each run's last week, per kommune
     output: str = ""

@@ -228,13 +228,9 @@ PARAMETERS: tuple[Parameter, ...] = (
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
 
 
-# The defaults of the PRIORS' parameters are their posterior medians (results/calibration/, docs/CALIBRATION.md),
-# rounded to two significant figures.
-
-
 @dataclass(frozen=True)
 class Prior:
-    """A calibrated parameter's plausible range (uniform prior) and why it is plausible."""
+    """An uncertain parameter's plausible range (uniform prior) and why it is plausible."""
 
     name: str
     low: float
@@ -242,26 +238,88 @@ class Prior:
     reason: str
 
 
-# The calibrated parameters: uncertain, behavioural, and acting on every structure alike (none acts through one
-# shipped model's declaration).  docs/CALIBRATION.md states the method; docs/ODD.md lists this table.
+# Every uncertain behavioural parameter: a uniform prior over its plausible range, with the reason.  Not here:
+# what a seed or the data fix (outreach_share, interpretation_level, municipal_cap, line_level,
+# initial_network_level, parallel_plans, capacity_reference_population) and the premise political_anchoring.
+# The calibration's screen (docs/CALIBRATION.md) picks the ones its patterns identify; the others are drawn from
+# these priors wherever the calibration propagates uncertainty.
+_TWICE = "assumption: half to twice the default"
 PRIORS: tuple[Prior, ...] = (
-    Prior("weak_priority", 0.05, 0.5,
-          "002 §Forankring: agencies without the assignment in their own letter prioritise it 'to varying degrees', "
-          "below an own-letter assignment (1); more than half of it would not be the weaker status the seed describes"),
-    Prior("responsibility_diffusion", 0.0, 1.0,
-          "000 model 3 names the risk of 'ansvarsforvitring', not its size: from none (0) to a seven-sector owner "
-          "leaving each worker a seventh of the priority (1)"),
-    Prior("coordination_overhead", 0.02, 0.2,
-          "000 model 3: more actors, more bureaucracy; 2-20 % of effective work per extra actor (above that a "
-          "13-agency body could not work at all)"),
-    Prior("agreement_cost", 0.0, 1.0,
-          "000 model 3: many participants slow decisions; from nothing to one more decision's work per extra decider"),
-    Prior("reach_rate", 0.03, 0.15,
-          "assumption: delivery work reaches from a few to most municipalities within a year under today's organisation"),
-    Prior("engagement_rate", 0.02, 0.3,
-          "004 §4.5: engagement settles within 3 to 50 meetings (months to years), not at once and not never"),
-    Prior("knowledge_uptake", 0.01, 0.2,
-          "assumption: a week of contact closes 1-20 % of a knowledge gap (a portfolio is learnt in months to years)"),
+    Prior("annual_assignments", 0, 3, "004 §4.4: the annual cycle carries a cross-sector assignment or a few a year"),
+    Prior("joint_assignments", 1, 6, "002 §Forankring: the coordinating structure's joint assignments, one to a handful a year"),
+    Prior("adhoc_rate", 0.2, 4.0, "004 §4.4: ad-hoc letters inflate; from one every five years to four a year per ministry"),
+    Prior("participation_rate", 0.3, 0.9, "assumption: a fully relevant agency named in a third to nine in ten assignments"),
+    Prior("work_initiative", 2.0, 8.0, _TWICE),
+    Prior("work_decision", 1.0, 4.0, _TWICE),
+    Prior("work_implementation", 6.0, 24.0, _TWICE),
+    Prior("work_operation", 4.0, 16.0, _TWICE),
+    Prior("agreement_cost", 0.0, 1.0, "000 model 3: many participants slow decisions; from nothing to one more "
+          "decision's work per extra decider"),
+    Prior("responsibility_diffusion", 0.0, 1.0, "000 model 3 names the risk of 'ansvarsforvitring', not its size: from "
+          "none (0) to a seven-sector collective leaving each worker a seventh of the priority (1)"),
+    Prior("coordination_overhead", 0.02, 0.2, "000 model 3: more actors, more bureaucracy; 2-20 % of effective work per "
+          "extra actor (above that a 13-agency body could not work at all)"),
+    Prior("coordination_floor", 0.1, 0.6, "001, 003: joint work at step 0 is much less effective than at the top"),
+    Prior("max_age_weeks", 104, 260, "003: short horizons; two years (a budget cycle and a half) to five (past a "
+          "ministerial term)"),
+    Prior("adhoc_weight", 0.25, 0.75, "004 §4.4: ad-hoc letters weigh less than the allocation letter, not nothing"),
+    Prior("weak_priority", 0.05, 0.5, "002 §Forankring: agencies without the assignment in their own letter prioritise it "
+          "'to varying degrees', below an own-letter assignment (1); more than half of it would not be the weaker "
+          "status the seed describes"),
+    Prior("plan_weight", 0.05, 0.2, _TWICE),
+    Prior("alignment_uptake", 0.2, 0.8, "004 §4.4: identical wording proposed by a lead is adopted by some ministries, "
+          "not all"),
+    Prior("capacity_scale", 0.5, 2.0, "the capacities of the actor tables are assumptions (docs/DATA.md): half to twice"),
+    Prior("grant_share", 0.1, 0.5, _TWICE),
+    Prior("guidance_share", 0.1, 0.5, _TWICE),
+    Prior("climb_threshold", 1.5, 6.0, _TWICE),
+    Prior("meeting_interaction", 0.05, 0.5, "assumption: a meeting gives a pair from an hour's to a day's joint work"),
+    Prior("contact_interaction", 0.5, 2.0, _TWICE),
+    Prior("meeting_cost", 0.05, 0.3, "assumption: from a short meeting to a day and a half with preparation"),
+    Prior("meeting_preparation", 0.02, 0.1, _TWICE),
+    Prior("consultation_cost", 0.0025, 0.03, "assumption: from ten minutes to an hour and a half a week with each "
+          "counterpart while a decision is open"),
+    Prior("knowledge_floor", 0.2, 0.7, "004 §2.2: a missing knowledge base slows the first steps, it does not stop them"),
+    Prior("no_mandate_factor", 0.02, 0.3, "004 §2.2: step 3 needs roles placed; without, a small fraction of the pace"),
+    Prior("erosion_delay", 13, 52, "004 §4.1: a quarter to a year without contact before a relation slips"),
+    Prior("erosion_rate", 0.02, 0.1, _TWICE),
+    Prior("erosion_hazard", 0.02, 0.1, "004 §3.2.3: an idle informal relation slips a step within a quarter to a year"),
+    Prior("formal_protection", 0.1, 0.5, "004 §4.5: stable structures give continuity; a mandate halves to tenths the "
+          "hazard"),
+    Prior("turnover_rate", 0.06, 0.25, "004 §3.2.3: key staff change every four to fifteen years"),
+    Prior("collapse_prob", 0.2, 0.8, "004 §4.1: the jerk back is a risk, neither rare nor certain"),
+    Prior("collapse_level", 0, 2, "004 §4.1: 'tilbake til start' - step 0 to 2"),
+    Prior("engagement_rate", 0.02, 0.3, "004 §4.5: engagement settles within 3 to 50 meetings (months to years), not "
+          "at once and not never"),
+    Prior("renewal_gap_weeks", 0, 52, "004 §4.1: the passage between periods 'kan bli lang'; none to a year"),
+    Prior("regional_chain_floor", 0.25, 0.75, "004 §4.7: the regional link carries signals even at step 0, if weakly"),
+    Prior("maturity_rate", 0.02, 0.15, "000 models 2 and 3: a new structure 'tar tid', years not weeks: two to eight "
+          "years of monthly meetings to mature"),
+    Prior("existing_maturity", 0.25, 0.75, "000 model 3: KUBU and the agencies' collaboration are 'forholdsvis nye "
+          "strukturer ... i en utprøvingsfase'"),
+    Prior("knowledge_initial", 0.15, 0.45, "000 model 2: knowledge of effective measures 'fortsatt er mangelfull'"),
+    Prior("knowledge_build", 0.002, 0.008, _TWICE),
+    Prior("evaluation_lag_weeks", 26, 104, "000 model 2: evaluations take half a year to two"),
+    Prior("knowledge_decay", 0.001, 0.004, _TWICE),
+    Prior("knowledge_uptake", 0.01, 0.2, "assumption: a week of contact closes 1-20 % of a knowledge gap (a portfolio "
+          "is learnt in months to years)"),
+    Prior("reach_rate", 0.03, 0.15, "assumption: delivery work reaches from a few to most municipalities within a year "
+          "under today's organisation"),
+    Prior("capacity_elasticity", 0.15, 0.6, "002 §RER: small municipalities lack capacity; how steeply is an assumption"),
+    Prior("knowledge_take_up_floor", 0.25, 0.75, "assumption: knowledge helps take-up, its absence does not prevent it"),
+    Prior("relation_take_up_floor", 0.25, 0.75, "assumption: a relation with the state helps take-up, its absence does "
+          "not prevent it"),
+    Prior("outreach_gain", 0.25, 1.0, _TWICE),
+    Prior("outreach_adoption", 0.05, 0.2, _TWICE),
+    Prior("rer_gain", 0.25, 1.0, _TWICE),
+    Prior("rer_role_cost_nok", 250_000.0, 1_000_000.0, "002 §RER: 100 kNOK or less is not enough; a quarter to a "
+          "million NOK"),
+    Prior("state_support_gain", 0.25, 1.0, _TWICE),
+    Prior("local_gain_pooled", 0.5, 2.0, _TWICE),
+    Prior("local_gain_sector", 0.1, 0.5, _TWICE),
+    Prior("local_gain_guidance", 0.25, 1.0, _TWICE),
+    Prior("local_threshold", 0.75, 3.0, _TWICE),
+    Prior("local_erosion_hazard", 0.01, 0.04, _TWICE),
 )
 PRIOR: dict[str, Prior] = {p.name: p for p in PRIORS}
 
