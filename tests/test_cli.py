@@ -100,6 +100,25 @@ def test_compare_report_prints_both_tables_in_100_columns_and_saves_them(tiny_ba
     assert lines[-1] == f"{orderings['reproduced'].sum()} of 14 orderings reproduced; {agree} of 18 cells agree"
 
 
+def test_compare_report_shows_each_orderings_out_of_sample_probability(tiny_batch, tmp_path, capsys):
+    committed = Path(__file__).resolve().parents[1] / "results" / "calibration"
+    predictive = pd.read_csv(committed / "predictive.csv")
+    assert main(["compare-report", str(tiny_batch), "--posterior", str(committed)]) == 0
+    out = capsys.readouterr().out
+    assert "P (calibration A)" in out and "out of sample" in out
+    rows = predictive[(predictive["kind"] == "ordering") & (predictive["calibration"] == "A")
+                      & (predictive["premise"] == "no change of mandate") & (predictive["horizon_years"] == 10)]
+    for r in rows.itertuples(index=False):
+        line = next(line for line in out.splitlines() if line.startswith(r.statement.split(":")[0])
+                    and r.statement.split(": ")[1] in line)
+        assert f"{r.probability:.2f} ± {r.mc_se:.2f}" in line, line
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "predictive.csv").write_text("kind,statement,probability,low,high\nordering,x,0.5,0.1,0.9\n")
+    assert main(["compare-report", str(tiny_batch), "--posterior", str(old)]) == 2
+    assert "older `sim calibrate`" in capsys.readouterr().err
+
+
 def test_compare_report_refuses_what_it_cannot_compare(tiny_batch, tmp_path, capsys):
     one_model = tmp_path / "one.toml"
     one_model.write_text('name = "one"\nstructures = ["baseline", "model1"]\nweeks = 8\nreplications = 2\n')

@@ -35,7 +35,7 @@ def block_id(block: str) -> str:
 
 
 def test_the_reference_has_an_example_for_every_design_and_adaptive_replications() -> None:
-    scenarios = [scenario_from_dict(tomllib.loads(block), source=f"docs/SCENARIOS.md ({block_id(block)})")
+    scenarios = [scenario_from_dict(tomllib.loads(block), source=f"scenarios/{block_id(block)}.toml")
                  for block in BLOCKS]
     kinds = {s.design.kind for s in scenarios}
     assert kinds == {"none", "grid", "oat", "lhs", "sobol", "morris"}, kinds
@@ -44,7 +44,7 @@ def test_the_reference_has_an_example_for_every_design_and_adaptive_replications
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[block_id(b) for b in BLOCKS])
 def test_every_toml_example_is_a_valid_scenario_with_a_plan(block: str) -> None:
-    scenario = scenario_from_dict(tomllib.loads(block), source=f"docs/SCENARIOS.md ({block_id(block)})")
+    scenario = scenario_from_dict(tomllib.loads(block), source=f"scenarios/{block_id(block)}.toml")
     specs = plan(scenario)
     assert specs, f"{scenario.name}: the example plans no runs"
     stated = RUN_COUNT.findall(block)

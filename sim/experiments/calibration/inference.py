@@ -8,10 +8,11 @@ particle is its point simulated in the calibration world
 discrepancies of its targets (:mod:`~sim.experiments.calibration.distance`).
 
 pyabc keeps every finished generation in its SQLite history.  To make a killed calibration
-cheap to resume, generations are run one at a time, each after numpy's global generator (which
-pyabc's single-core sampler draws from) is seeded from the calibration's seed and the
-generation's number: a generation that was interrupted proposes the same particles again, and
-the world's cache answers the ones already simulated.  Each particle's replications run in two
+cheap to resume, generations are run one at a time, each by a fresh ``ABCSMC`` loaded from the
+history (exactly what a resumed calibration does) after numpy's global generator (which pyabc's
+single-core sampler draws from) is seeded from the calibration's seed and the generation's
+number: a generation that was interrupted proposes the same particles again, and the world's
+cache answers the ones already simulated.  Each particle's replications run in two
 threads (the compiled week releases the GIL), so two cores are busy.
 """
 
@@ -72,15 +73,22 @@ def infer(world: World, names: Sequence[str], targets: Sequence[Target], orderin
     def measure(x: Mapping[str, float], _observed: Mapping[str, float]) -> float:
         return distance(x, targets, extra)
 
-    abc = pyabc.ABCSMC(model, prior, measure, population_size=particles, sampler=pyabc.SingleCoreSampler(),
-                       eps=pyabc.QuantileEpsilon(alpha=0.5), transitions=pyabc.MultivariateNormalTransition())
+    def generation() -> pyabc.ABCSMC:  # a fresh object each time: pyabc caches the population it starts from
+        return pyabc.ABCSMC(model, prior, measure, population_size=particles, sampler=pyabc.SingleCoreSampler(),
+                            eps=pyabc.QuantileEpsilon(alpha=0.5), transitions=pyabc.MultivariateNormalTransition())
+
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / f"abc_{label}.sqlite"
     url = f"sqlite:///{db}"
-    history = abc.load(url, 1) if db.is_file() and _has_run(url) else abc.new(url, {"none": 0.0})
+    if not (db.is_file() and _has_run(url)):
+        generation().new(url, {"none": 0.0})
     timings = _timings(folder, label)
-    while history.max_t + 1 < max_generations and not _stopped(history, min_acceptance):
+    while True:
+        abc = generation()
+        history = abc.load(url, 1)
         t = history.max_t + 1
+        if t >= max_generations or _stopped(history, min_acceptance):
+            break
         np.random.seed(_generation_seed(seed, label, t))
         started = time.perf_counter()
         abc.run(max_nr_populations=1, min_acceptance_rate=min_acceptance)
