@@ -10,6 +10,8 @@
 4. scaling       time per week against municipalities and against weeks; fitted exponents
 5. throughput    runs per second of compare_models.toml with 1 and 2 workers, for this tree and for ``--against``
                  (an earlier commit, checked out into a temporary folder and measured by the same script)
+5b. run time     a 520-week run of each model here and in ``--run-time-against`` (default the previous commit),
+                 alternated in the same run: new rules may cost at most 1.5x
 6. memory        peak memory of batches of increasing size (results streamed to disk); largest over smallest
 
 Targets (issue "Search-scale speed"): engine ratio >= 300 (the smallest of the four models), step path
@@ -41,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from submodels import profile  # noqa: E402  (benchmarks/, on sys.path as this script's folder)
 
 from sim import CoordinationModel  # noqa: E402
-from sim.replications import run_replications  # noqa: E402
+from sim.simulation.replications import run_replications  # noqa: E402
 
 STRUCTURES = ("baseline", "model1", "model2", "model3")
 BEFORE = "f765df9"  # the last commit before the speed work of issue 14: the figures its targets are stated against
@@ -135,8 +137,12 @@ def scaling(municipalities: list[int], weeks: list[int], repeat: int) -> dict:
 _THROUGHPUT = """
 import json, sys, tempfile, time
 from pathlib import Path
-from sim.batch import run_batch
-from sim.scenario import load_scenario
+if Path("sim/experiments").is_dir():  # the tree measured is the working directory
+    from sim.experiments.batch import run_batch
+    from sim.experiments.scenario import load_scenario
+else:  # --against a commit from before the three packages
+    from sim.batch import run_batch
+    from sim.scenario import load_scenario
 scenario = load_scenario(Path("scenarios") / "compare_models.toml")
 with tempfile.TemporaryDirectory() as out:  # compile or load the kernels before timing
     run_batch(scenario.model_copy(update={"replications": 1, "weeks": 2}), out=out, workers=1, quiet=True)
@@ -175,10 +181,50 @@ def throughput(replications: int, against: str | None) -> dict:
     return result
 
 
+_RUN_TIME = """
+import json, statistics, sys, time
+from sim import CoordinationModel
+repeat = int(sys.argv[1])
+out = {}
+for structure in ("baseline", "model1", "model2", "model3"):
+    CoordinationModel(structure, rng=42).run_weeks(10)  # compile or load the cache
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        CoordinationModel(structure, rng=42).run_weeks(520)
+        times.append(time.perf_counter() - start)
+    out[structure] = statistics.median(times)
+print(json.dumps(out))
+"""
+
+
+def run_time_in(tree: Path, repeat: int) -> dict:
+    """Median seconds of one 520-week run (with construction) of each model, for the code in ``tree``."""
+    done = subprocess.run([sys.executable, "-c", _RUN_TIME, str(repeat)], cwd=tree, capture_output=True,
+                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(tree)})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_time(repeat: int, against: str) -> dict:
+    """A 520-week run of each model in this tree and in ``against``, measured alternately in the same run."""
+    folder = Path(tempfile.mkdtemp(prefix="sim-before-"))
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", against], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+        rounds = [(run_time_in(ROOT, repeat), run_time_in(folder, repeat)) for _ in range(3)]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    now = {m: statistics.median(r[0][m] for r in rounds) for m in STRUCTURES}
+    before = {m: statistics.median(r[1][m] for r in rounds) for m in STRUCTURES}
+    return {"commit": against, "now_s": now, "before_s": before,
+            "ratio": {m: now[m] / before[m] for m in STRUCTURES}, "largest_ratio": max(now[m] / before[m]
+                                                                                       for m in STRUCTURES)}
+
+
 _BATCH_MEMORY = """
 import json, resource, sys, tempfile
-from sim.batch import run_batch
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch import run_batch
+from sim.experiments.scenario import scenario_from_dict
 runs, weeks = int(sys.argv[1]), int(sys.argv[2])
 scenario = scenario_from_dict({"name": "memory", "structures": ["baseline", "model1", "model2", "model3"],
                                "weeks": weeks, "replications": runs // 4, "seed": 1})
@@ -212,6 +258,8 @@ def main() -> None:
     parser.add_argument("--skip-start-up", action="store_true", help="skip the cold-cache compile (~15 s)")
     parser.add_argument("--against", default=BEFORE, metavar="REV",
                         help=f"commit whose throughput the target is stated against (default {BEFORE}); '' for none")
+    parser.add_argument("--run-time-against", default="HEAD~1", metavar="REV",
+                        help="commit a 520-week run's time is compared with (default the previous commit); '' for none")
     args = parser.parse_args()
     quick = args.quick
     report: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
@@ -255,6 +303,13 @@ def main() -> None:
                   f"efficiency {row['efficiency']:.0%}")
     if "speed_up_2_workers" in tp:
         print(f"   2 workers: {tp['speed_up_2_workers']:.2f}x the runs per second of {args.against} (target >= 3x)")
+    if args.run_time_against:
+        print(f"5b. a 520-week run (with construction) against {args.run_time_against}, alternated in this run")
+        report["run_time"] = rt = run_time(5 if quick else 15, args.run_time_against)
+        for m in STRUCTURES:
+            print(f"   {m:<9} now {rt['now_s'][m] * 1e3:6.1f} ms   {args.run_time_against} {rt['before_s'][m] * 1e3:6.1f} ms"
+                  f"   {rt['ratio'][m]:.2f}x")
+        print(f"   largest {rt['largest_ratio']:.2f}x (target <= 1.5x when rules are added)")
     print("6. peak memory of streamed batches (2 workers)")
     report["memory"] = mem = memory([1000, 10000] if quick else [10000, 100000], weeks=52)
     for row in mem["batches"]:

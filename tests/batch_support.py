@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 
-from sim.batch.store import ChunkStore
+from sim.experiments.batch.store import ChunkStore
 
 TINY = {"name": "tiny", "structures": ["baseline", "model2"], "measures": [[], ["outreach"]], "weeks": 30,
         "replications": 2, "seed": 11}

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim.batch import plan, run_batch
 from sim.cli import main
-from sim.metrics import CRITERIA, LOCAL_SUPPORT_BY_CLASS
-from sim.scenario import load_scenario, scenario_from_dict
+from sim.experiments.batch import plan, run_batch
+from sim.experiments.scenario import load_scenario, scenario_from_dict
+from sim.simulation.metrics import CRITERIA, LOCAL_SUPPORT_BY_CLASS
 
 BASE = {"name": "a", "structures": ["model1", "model2"], "weeks": 40, "replications": 3, "seed": 8}
 
@@ -62,7 +62,7 @@ def test_the_terminal_summary_shows_each_point_with_its_values(tmp_path, capsys)
 
 def test_local_support_by_size_class_adds_up_to_local_support(sweep):
     """Each class's score weighted by its share of municipalities is the national score (an identity)."""
-    from sim.datasets import load_municipalities
+    from sim.simulation.datasets import load_municipalities
 
     folder, _ = sweep
     runs = pd.read_parquet(folder / "sweep" / "runs.parquet")
@@ -83,7 +83,7 @@ def test_the_municipality_table_is_each_runs_last_week_and_agrees_with_its_metri
 
 
 def test_load_gives_joined_tidy_tables_with_the_right_dtypes(sweep):
-    from sim.results import load
+    from sim.analysis.results import load
 
     folder, scenario = sweep
     results = load(folder / "sweep")
@@ -96,8 +96,8 @@ def test_load_gives_joined_tidy_tables_with_the_right_dtypes(sweep):
 
 
 def test_load_refuses_a_folder_that_is_not_a_finished_batch(tmp_path):
-    from sim.batch import BatchConflict
-    from sim.results import load
+    from sim.analysis.results import load
+    from sim.experiments.batch import BatchConflict
 
     with pytest.raises(BatchConflict, match="manifest.json is missing"):
         load(tmp_path)
@@ -117,7 +117,7 @@ def test_export_writes_a_workbook_and_csv_files(sweep, tmp_path, capsys):
 
 
 def test_diff_of_a_batch_with_itself_finds_no_difference_and_names_groups_one_lacks(sweep, tmp_path, capsys):
-    from sim.results import diff, load
+    from sim.analysis.results import diff, load
 
     folder, _ = sweep
     same = diff(load(folder / "sweep", steps=False), load(folder / "sweep", steps=False))
@@ -149,7 +149,7 @@ def test_sobol_indices_say_whether_they_can_be_trusted(n):
     """A linear model with known indices: few samples are flagged, many converge near the analytic values."""
     from SALib.sample import sobol as saltelli
 
-    from sim.sensitivity import _indices
+    from sim.experiments.sensitivity import _indices
 
     problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
     x = saltelli.sample(problem, n, calc_second_order=False, seed=3)
@@ -168,7 +168,7 @@ def test_sobol_indices_say_whether_they_can_be_trusted(n):
 def test_a_constant_criterion_has_undefined_indices_and_no_warning():
     from SALib.sample import sobol as saltelli
 
-    from sim.sensitivity import _indices
+    from sim.experiments.sensitivity import _indices
 
     problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1]] * 2}
     x = saltelli.sample(problem, 16, calc_second_order=False, seed=3)
@@ -181,7 +181,7 @@ def test_a_constant_criterion_has_undefined_indices_and_no_warning():
 
 
 def test_the_plotting_helpers_take_one_runs_frame(tmp_path, capsys):
-    from sim import plots
+    from sim.analysis import plots
 
     assert main(["run", "scenarios/model2.toml", "--out", str(tmp_path / "one")]) == 0
     capsys.readouterr()
@@ -192,7 +192,7 @@ def test_the_plotting_helpers_take_one_runs_frame(tmp_path, capsys):
 
 
 def test_coverage_intervals_stay_within_zero_and_one():
-    from sim.plots import share_interval
+    from sim.analysis.plots.coverage import share_interval
 
     values = np.array([1.0, 1.0, 0.98, 1.0, 0.96])
     mean, low, high = share_interval(values)

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import CoordinationModel
-from sim.checks import SHOWN
 from sim.cli import main
-from sim.datasets import DataError, load_municipalities
-from sim.parameters import BY_NAME, validate
-from sim.scenario import ScenarioError, load_scenario, scenario_from_dict
+from sim.experiments.scenario import ScenarioError, load_scenario, scenario_from_dict
+from sim.simulation.checks import SHOWN
+from sim.simulation.datasets import DataError, load_municipalities
+from sim.simulation.parameters import BY_NAME, validate
 
 BASE = {"name": "t", "structures": ["model1"], "weeks": 4}
 TYPED_FIELDS = ("weeks", "seed", "replications", "mandate_change_week", "name", "engine", "rer_pot", "structures",
@@ -208,7 +208,7 @@ def test_a_regional_subset_keeps_its_national_rer_amounts(tmp_path):
 
 
 def test_the_batch_api_refuses_bad_arguments_before_writing(tmp_path):
-    from sim.batch import run_batch
+    from sim.experiments.batch import run_batch
 
     scenario = scenario_from_dict(BASE)
     for kwargs, word in [({"workers": 0}, "workers"), ({"workers": 2.5}, "workers"), ({"task_size": -1}, "task_size"),
@@ -221,7 +221,7 @@ def test_the_batch_api_refuses_bad_arguments_before_writing(tmp_path):
 
 
 def test_workers_beyond_the_cores_are_capped_with_a_note(tmp_path, capsys):
-    from sim.batch.run import cores, usable_workers
+    from sim.experiments.batch.run import cores, usable_workers
 
     assert usable_workers(10_000) == cores() and usable_workers(None) == cores() and usable_workers(1) == 1
     path = tmp_path / "s.toml"
@@ -249,7 +249,7 @@ def test_the_command_line_refuses_bad_options_before_running(tmp_path, capsys, a
 
 @pytest.mark.parametrize("weeks", [0, -5, 2.5, "4"])
 def test_run_one_needs_at_least_one_week(weeks):
-    from sim.runner import run_one
+    from sim.experiments.runner import run_one
 
     with pytest.raises(ValueError, match="weeks"):
         run_one("baseline", weeks=weeks)

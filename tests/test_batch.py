@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA, METRICS
-from sim.batch import plan, run_batch
 from sim.cli import main
-from sim.designs import design_points
-from sim.scenario import Design, load_scenario, scenario_from_dict
+from sim.experiments.batch import plan, run_batch
+from sim.experiments.designs import design_points
+from sim.experiments.scenario import Design, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,31 +122,31 @@ def test_refuses_to_mix_different_scenarios_or_rerun_without_resume(tmp_path, ca
 
 
 def test_a_failing_run_is_recorded_and_retried_on_resume(tmp_path, monkeypatch):
-    import sim.batch.work
+    import sim.experiments.batch.work
 
-    real = sim.batch.work.simulate
+    real = sim.experiments.batch.work.simulate
 
     def flaky(spec, scenario, like=None):
         if spec.structure == "model2" and spec.measures == ("outreach",):
             raise RuntimeError("simulated failure")
         return real(spec, scenario, like)
 
-    monkeypatch.setattr(sim.batch.work, "simulate", flaky)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", flaky)
     runs = run_batch(small(), out=tmp_path, workers=1)
     failures = pd.read_parquet(tmp_path / "failures.parquet")
     assert len(runs) == 9 and len(failures) == 3
     assert {"run_id", "status", "error", "traceback"} <= set(failures.columns)
     assert failures["error"].str.contains("simulated failure").all()
     assert json.loads((tmp_path / "manifest.json").read_text())["runs_failed"] == 3
-    monkeypatch.setattr(sim.batch.work, "simulate", real)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", real)
     runs = run_batch(small(), out=tmp_path, workers=1, resume=True)
     assert len(runs) == 12 and len(pd.read_parquet(tmp_path / "failures.parquet")) == 0
 
 
 def test_cli_exit_status_reports_failed_runs(tmp_path, monkeypatch, capsys):
-    import sim.batch.work
+    import sim.experiments.batch.work
 
-    monkeypatch.setattr(sim.batch.work, "simulate", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", lambda *a, **k: 1 / 0)
     scenario = tmp_path / "s.toml"
     scenario.write_text('name = "s"\nstructures = ["baseline"]\nweeks = 5\nreplications = 2\n')
     assert main(["batch", str(scenario), "--out", str(tmp_path / "o"), "--workers", "1", "--quiet"]) == 1
@@ -229,7 +229,7 @@ def test_every_shipped_scenario_is_valid():
 
 
 def test_sensitivity_writes_morris_and_sobol_indices(tmp_path):
-    from sim.sensitivity import run_sensitivity
+    from sim.experiments.sensitivity import run_sensitivity
 
     scenario = scenario_from_dict({
         "name": "sens", "structures": ["model1"], "weeks": 60, "replications": 1, "seed": 1,
@@ -253,9 +253,9 @@ def test_extending_a_grid_renumbers_points_without_rerunning(tmp_path):
 
 
 def test_adaptive_batch_whose_runs_all_fail_records_why_it_stopped(tmp_path, monkeypatch):
-    import sim.batch.work
+    import sim.experiments.batch.work
 
-    monkeypatch.setattr(sim.batch.work, "simulate", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", lambda *a, **k: 1 / 0)
     rule = {"until_ci_half_width": 0.02, "min": 2, "max": 4}
     run_batch(small(replications=rule, structures=["baseline"], measures=[[]]), out=tmp_path, workers=1)
     stops = json.loads((tmp_path / "manifest.json").read_text())["adaptive_stops"]

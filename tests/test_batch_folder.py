@@ -21,23 +21,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.batch.fingerprint
-import sim.batch.folder
-import sim.batch.work
-import sim.runner
-from sim.batch import plan, run_batch
-from sim.batch.errors import EnvironmentFault
-from sim.batch.lock import FolderLock
+import sim.experiments.batch.fingerprint
+import sim.experiments.batch.folder
+import sim.experiments.batch.work
+import sim.experiments.runner
+from sim.experiments.batch.errors import EnvironmentFault
 from sim.cli import main
-from sim.metrics import METRICS
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch import plan, run_batch
+from sim.experiments.batch.lock import FolderLock
+from sim.experiments.scenario import scenario_from_dict
+from sim.simulation.metrics import METRICS
 
 from .batch_support import TINY, flip, toml
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="workers are forked: they must inherit what a test monkeypatches")
 
-REAL_RUN = sim.batch.work.simulate
+REAL_RUN = sim.experiments.batch.work.simulate
 
 
 def batch(scenario: Path, out: Path, *extra: str) -> int:
@@ -91,7 +91,8 @@ def test_a_lost_manifest_cannot_hide_runs_of_another_seed(done, tmp_path, capsys
 
 def test_runs_of_other_code_are_refused_and_recomputed_with_rerun_stale(done, monkeypatch, capsys):
     scenario, out, runs, steps = done
-    monkeypatch.setattr(sim.batch.fingerprint, "code_hash", lambda: "0" * 64)  # as after an update of the model
+    # as after an update of the model
+    monkeypatch.setattr(sim.experiments.batch.fingerprint, "code_hash", lambda: "0" * 64)
     assert batch(scenario, out, "--resume") == 2
     err = capsys.readouterr().err
     assert "code: " in err and "--resume --rerun-stale" in err
@@ -220,13 +221,13 @@ def test_resuming_keeps_the_provenance_of_every_invocation(done, capsys):
 
 def test_while_a_batch_runs_the_manifest_says_so(tmp_path, monkeypatch):
     seen = []
-    real = sim.batch.folder.ResultFolder.commit
+    real = sim.experiments.batch.folder.ResultFolder.commit
 
     def commit(self, outcome):
         seen.append(manifest(self.root))
         real(self, outcome)
 
-    monkeypatch.setattr(sim.batch.folder.ResultFolder, "commit", commit)
+    monkeypatch.setattr(sim.experiments.batch.folder.ResultFolder, "commit", commit)
     run_batch(scenario_from_dict(TINY), out=tmp_path, workers=2)
     assert seen and all(m["status"] == "running" and "runs_finished" not in m for m in seen)
     assert manifest(tmp_path)["status"] == "finished"
@@ -240,7 +241,7 @@ def nan_for_model2(spec, scenario, like=None):
 
 
 def test_a_nan_run_is_a_failure_with_its_reason_and_means_stay_finite(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.batch.work, "simulate", nan_for_model2)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", nan_for_model2)
     runs = run_batch(scenario_from_dict(TINY), out=tmp_path, workers=2)
     failures = pd.read_parquet(tmp_path / "failures.parquet")
     assert len(runs) == 4 and set(runs["structure"]) == {"baseline"}
@@ -260,7 +261,7 @@ HANG_SEED = next(s.seed for s in plan(scenario_from_dict(TINY))
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_hanging_run_is_stopped_by_the_time_limit_and_the_batch_goes_on(tmp_path, monkeypatch, workers):
-    monkeypatch.setattr(sim.batch.work, "simulate", hang_on_replication_1)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", hang_on_replication_1)
     runs = run_batch(scenario_from_dict({**TINY, "run_time_limit": 1.5}), out=tmp_path, workers=workers,
                      task_size=3)
     failures = pd.read_parquet(tmp_path / "failures.parquet")
@@ -269,7 +270,7 @@ def test_a_hanging_run_is_stopped_by_the_time_limit_and_the_batch_goes_on(tmp_pa
 
 
 def test_the_time_limit_on_the_command_line_overrides_the_scenario(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.batch.work, "simulate", hang_on_replication_1)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", hang_on_replication_1)
     scenario = toml(tmp_path / "s.toml", **TINY)  # the scenario's default limit is an hour
     assert batch(scenario, tmp_path / "out", "--run-time-limit", "1") == 1
     assert "1 runs failed" in capsys.readouterr().err
@@ -287,13 +288,13 @@ KILL_SEED = next(s.seed for s in plan(scenario_from_dict(TINY))
 
 
 def test_a_killed_worker_is_replaced_its_run_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.batch.work, "simulate", kill_own_worker)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", kill_own_worker)
     runs = run_batch(scenario_from_dict(TINY), out=tmp_path, workers=2, task_size=4)
     failures = pd.read_parquet(tmp_path / "failures.parquet")
     assert len(runs) == 7 and failures["seed"].tolist() == [KILL_SEED]
     assert failures["error"].iloc[0] == ("WorkerDied: the worker process running it was killed by SIGKILL "
                                          "(the out-of-memory killer sends this)")
-    monkeypatch.setattr(sim.batch.work, "simulate", REAL_RUN)
+    monkeypatch.setattr(sim.experiments.batch.work, "simulate", REAL_RUN)
     assert len(run_batch(scenario_from_dict(TINY), out=tmp_path, workers=2, resume=True)) == 8
     assert pd.read_parquet(tmp_path / "failures.parquet").empty
 
@@ -311,7 +312,7 @@ def test_a_full_disk_exits_3_with_the_path_leaves_no_tmp_and_resumes(done, tmp_p
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         return real_open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr(sim.runner, "open", filling, raising=False)
+    monkeypatch.setattr(sim.experiments.runner, "open", filling, raising=False)
     assert batch(scenario, out) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -319,7 +320,7 @@ def test_a_full_disk_exits_3_with_the_path_leaves_no_tmp_and_resumes(done, tmp_p
     assert "runs saved; free space or fix the permissions, then continue with " in err
     assert f"--out {out} --resume`" in err
     assert not list(out.rglob("*.tmp"))
-    monkeypatch.setattr(sim.runner, "open", real_open, raising=False)
+    monkeypatch.setattr(sim.experiments.runner, "open", real_open, raising=False)
     assert batch(scenario, out, "--resume") == 0
     assert (out / "runs.parquet").read_bytes() == runs
     pd.testing.assert_frame_equal(sorted_steps(out), steps)
@@ -345,7 +346,7 @@ def test_an_unexpected_error_is_one_line_with_the_traceback_saved(tmp_path, monk
     def broken(*args, **kwargs):
         raise TypeError("a bug")
 
-    monkeypatch.setattr(sim.batch.folder, "write_tables", broken)
+    monkeypatch.setattr(sim.experiments.batch.folder, "write_tables", broken)
     scenario = toml(tmp_path / "s.toml", **TINY)
     assert batch(scenario, tmp_path / "out") == 70
     err = capsys.readouterr().err
@@ -364,7 +365,7 @@ def test_permission_denied_is_an_environment_fault_and_a_path_under_a_file_bad_i
         def refuse(directory):
             raise OSError(errno.EACCES, f"output folder {str(directory)!r} cannot be written (Permission denied)")
 
-        monkeypatch.setattr(sim.batch.folder, "check_writable", refuse)
+        monkeypatch.setattr(sim.experiments.batch.folder, "check_writable", refuse)
     assert batch(scenario, locked / "out") == 3
     assert "cannot be written (Permission denied)" in capsys.readouterr().err
     monkeypatch.undo()
@@ -375,16 +376,16 @@ def test_permission_denied_is_an_environment_fault_and_a_path_under_a_file_bad_i
 def test_on_dask_a_task_that_raises_or_overruns_fails_its_runs_not_the_batch(tmp_path, monkeypatch):
     from distributed import Client, LocalCluster
 
-    import sim.batch.executors
+    import sim.experiments.batch.executors
 
     def flaky(task, scenario):
         if task[0].structure == "model2" and task[0].measures:
             raise MemoryError("the worker ran out of memory")
         if task[0].structure == "model2":
             time.sleep(3)  # longer than its limit: the task is cancelled (Dask cannot stop the thread)
-        return sim.batch.work.execute(task, scenario)
+        return sim.experiments.batch.work.execute(task, scenario)
 
-    monkeypatch.setattr(sim.batch.executors, "execute", flaky)
+    monkeypatch.setattr(sim.experiments.batch.executors, "execute", flaky)
     scenario = scenario_from_dict({**TINY, "run_time_limit": 0.5})
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:

@@ -1,7 +1,7 @@
 """The streamed plan and the compact plan index give what holding every spec gave.
 
 A batch draws its plan one spec at a time and puts its tables in order with a
-:class:`~sim.batch.specs.PlanIndex`; these tests hold them to the definition: every
+:class:`~sim.experiments.batch.specs.PlanIndex`; these tests hold them to the definition: every
 (set-up, replication) once, at its first occurrence, in group order.
 """
 
@@ -12,12 +12,12 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.batch.specs import FinishedRuns, PlanIndex, groups, plan, planned_runs, run_spec
-from sim.batch.store import ChunkStore, write_chunk
-from sim.batch.tables import collect_runs, current_points
-from sim.batch.work import Outcome, identity_row
-from sim.metrics import METRICS
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch.specs import FinishedRuns, PlanIndex, groups, plan, planned_runs, run_spec
+from sim.experiments.batch.store import ChunkStore, write_chunk
+from sim.experiments.batch.tables import collect_runs, current_points
+from sim.experiments.batch.work import Outcome, identity_row
+from sim.experiments.scenario import scenario_from_dict
+from sim.simulation.metrics import METRICS
 
 REPEATED = scenario_from_dict({"name": "plan", "structures": ["baseline", "model2"], "replications": 3, "weeks": 4,
                                "design": {"kind": "grid", "values": {"turnover_rate": [0.1, 0.2, 0.1]}}})

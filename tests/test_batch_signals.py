@@ -208,7 +208,7 @@ def test_a_parent_exiting_with_its_executor_suspended_ends_its_workers_and_exits
 
 HANGING_BATCH = """
 import sys, time
-import sim.batch.work as work
+import sim.experiments.batch.work as work
 real = work.simulate
 def hang(spec, scenario, like=None):
     if spec.structure == "model2" and spec.measures:

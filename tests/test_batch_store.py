@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.batch.store import ChunkStore, Written
+from sim.experiments.batch.store import ChunkStore, Written
 
 
 def _written(n: int) -> Written:
@@ -95,7 +95,7 @@ def test_a_parquet_file_is_streamed_to_disk_with_the_checksum_of_its_bytes(tmp_p
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from sim.runner import ROW_GROUP, write_parquet_atomic
+    from sim.experiments.runner import ROW_GROUP, write_parquet_atomic
 
     n = 2 * ROW_GROUP + 5  # three row groups, the last one short
     frame = pd.DataFrame({"run_id": [f"r{k}" for k in range(n)], "value": np.arange(n) / 7.0})
@@ -112,9 +112,9 @@ def test_summaries_are_the_same_whatever_block_the_values_are_reduced_in(monkeyp
     import numpy as np
     import pandas as pd
 
-    from sim.batch import tables
-    from sim.intervals import ci_half_width
-    from sim.metrics import METRICS
+    from sim.experiments.batch import tables
+    from sim.experiments.intervals import ci_half_width
+    from sim.simulation.metrics import METRICS
 
     rng = np.random.default_rng(3)
     n = 301

@@ -86,7 +86,7 @@ def tiny_batch(tmp_path_factory) -> Path:
 
 
 def test_compare_report_prints_both_tables_in_100_columns_and_saves_them(tiny_batch, tmp_path, capsys):
-    from sim.validation import REFERENCE_FILES
+    from sim.analysis.validation import REFERENCE_FILES
 
     assert main(["compare-report", str(tiny_batch), "--save", str(tmp_path / "ref")]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -99,6 +99,25 @@ def test_compare_report_prints_both_tables_in_100_columns_and_saves_them(tiny_ba
     orderings = pd.read_csv(tmp_path / "ref" / "orderings.csv")
     agree = int(verdicts[["model1_agrees", "model2_agrees", "model3_agrees"]].to_numpy().sum())
     assert lines[-1] == f"{orderings['reproduced'].sum()} of 14 orderings reproduced; {agree} of 18 cells agree"
+
+
+def test_compare_report_shows_each_orderings_out_of_sample_probability(tiny_batch, tmp_path, capsys):
+    committed = Path(__file__).resolve().parents[1] / "results" / "calibration"
+    predictive = pd.read_csv(committed / "predictive.csv")
+    assert main(["compare-report", str(tiny_batch), "--posterior", str(committed)]) == 0
+    out = capsys.readouterr().out
+    assert "P (calibration A)" in out and "out of sample" in out
+    rows = predictive[(predictive["kind"] == "ordering") & (predictive["calibration"] == "A")
+                      & (predictive["premise"] == "no change of mandate") & (predictive["horizon_years"] == 10)]
+    for r in rows.itertuples(index=False):
+        line = next(line for line in out.splitlines() if line.startswith(r.statement.split(":")[0])
+                    and r.statement.split(": ")[1] in line)
+        assert f"{r.probability:.2f} ± {r.mc_se:.2f}" in line, line
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "predictive.csv").write_text("kind,statement,probability,low,high\nordering,x,0.5,0.1,0.9\n")
+    assert main(["compare-report", str(tiny_batch), "--posterior", str(old)]) == 2
+    assert "older `sim calibrate`" in capsys.readouterr().err
 
 
 def test_compare_report_refuses_what_it_cannot_compare(tiny_batch, tmp_path, capsys):
@@ -121,11 +140,11 @@ def test_compare_report_refuses_what_it_cannot_compare(tiny_batch, tmp_path, cap
 
 def test_a_first_run_says_it_compiles_the_kernels_and_compiles_them_once_before_running(tmp_path, monkeypatch,
                                                                                      capsys):
-    import sim.cli
+    from sim.simulation import provenance
 
     calls = []
-    monkeypatch.setattr(sim.cli, "kernels_cached", lambda: False)
-    monkeypatch.setattr(sim.cli, "compile_kernels", lambda: calls.append(1) or 12.0)
+    monkeypatch.setattr(provenance, "kernels_cached", lambda: False)
+    monkeypatch.setattr(provenance, "compile_kernels", lambda: calls.append(1) or 12.0)
     assert main(["run", "scenarios/model1.toml", "--out", str(tmp_path / "one")]) == 0
     err = capsys.readouterr().err
     assert "compiling the simulation kernels once" in err and "compiled in 12 s" in err and calls == [1]

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.batch.run
-from sim.batch import run_batch
-from sim.batch.executors import workers_see
+import sim.experiments.batch.run
 from sim.cli import main
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch import run_batch
+from sim.experiments.batch.executors import workers_see
+from sim.experiments.scenario import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SIM = Path(sys.executable).with_name("sim")
@@ -68,7 +68,7 @@ def test_dask_workers_write_their_own_chunks_and_the_tables_match_a_serial_batch
 def test_workers_that_cannot_see_the_folder_send_their_results_instead(tmp_path, serial, monkeypatch):
     from distributed import Client, LocalCluster
 
-    monkeypatch.setattr(sim.batch.run, "workers_see", lambda client, directory: False)
+    monkeypatch.setattr(sim.experiments.batch.run, "workers_see", lambda client, directory: False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         run_batch(scenario_from_dict(SMALL), out=tmp_path, client=client, task_size=4)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim import CoordinationModel
-from sim.intervals import welch_interval
-from sim.state import DECISION, FIRST_OPEN, IMPLEMENTATION, N_ISSUED, OPEN, TOP_STEP
-from sim.structures import catalogue
+from sim.experiments.intervals import welch_interval
+from sim.simulation.state import DECISION, FIRST_OPEN, IMPLEMENTATION, N_ISSUED, OPEN, TOP_STEP
+from sim.simulation.structures import catalogue
 
 from .helpers import simulate
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.data import synthetic
-from sim.datasets import (
+from sim.simulation.datasets import (
     DATASETS,
     MUNICIPALITY_COLUMNS,
     RER_ALPHA,
@@ -246,8 +246,8 @@ def test_shuffling_rows_gives_same_per_number_results(order: list[int]) -> None:
 def test_todays_arenas_have_the_members_the_actor_data_records():
     # KUBU and the agencies' collaboration are declared once as arenas of today (structures.toml [today]) and
     # recorded as membership columns in the actor data (docs/DATA.md); the two must not drift apart
-    from sim.datasets import load_actors
-    from sim.structures import catalogue
+    from sim.simulation.datasets import load_actors
+    from sim.simulation.structures import catalogue
 
     actors = load_actors()
     today = {a.name: set(a.members) for a in catalogue().today.arenas}

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.scenario import ScenarioError, scenario_from_dict
-from sim.structures import catalogue
+from sim.experiments.scenario import ScenarioError, scenario_from_dict
+from sim.simulation.structures import catalogue
 
 GROUP = "Directorate group for drug prevention"
 BASE = {"name": "t", "weeks": 30, "replications": 2, "seed": 4}
@@ -140,8 +140,8 @@ arena = "Youth board"
 
 def test_a_measure_that_declares_a_rule_acts_exactly_as_the_shipped_measure_of_that_rule():
     """Rules are data: a measure is what it switches on and adds, never its name."""
-    from sim.runner import run_one
-    from sim.structures import Measure
+    from sim.experiments.runner import run_one
+    from sim.simulation.structures import Measure
 
     own = {"letters_for_all": Measure(title="same rule", source="test", rules=("identical_assignments",))}
     for structure in ("model1", "model3"):
@@ -168,7 +168,7 @@ def test_a_structure_file_declares_models_and_measures_and_errors_name_it(tmp_pa
           'meets_every_weeks = 12\n' + MEASURE_BOARD.replace("declared_measures", "measures"))
     path = _toml(tmp_path / "s.toml", 'name = "f"\nstructure_file = "structures.toml"\nstructures = ["lean"]\n'
                  'measures = [["youth_board"]]\nweeks = 20\n[models.leaner]\nextends = "lean"\n')
-    from sim.scenario import load_scenario
+    from sim.experiments.scenario import load_scenario
 
     scenario = load_scenario(path)
     assert scenario.organisations()["lean"].arenas[0].meets_every_weeks == 12

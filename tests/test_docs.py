@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.parameters import PARAMETERS, Parameter
-from sim.structures import catalogue
+from sim.simulation.parameters import PARAMETERS, Parameter
+from sim.simulation.structures import catalogue
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 HEADINGS = (

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.structures import catalogue
+from sim.simulation.structures import catalogue
 
 from .helpers import STRUCTURES, simulate
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim import CoordinationModel
-from sim.batch import run_batch
 from sim.cli import main
-from sim.scenario import ScenarioError, scenario_from_dict
+from sim.experiments.batch import run_batch
+from sim.experiments.scenario import ScenarioError, scenario_from_dict
 
 BASE = {"name": "t", "structures": ["model1", "model2", "model3"], "weeks": 30, "replications": 2, "seed": 3}
 

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sim.core
+import sim.simulation.core
 from sim import CRITERIA, METRICS, CoordinationModel
-from sim.datasets import load_municipalities
-from sim.metrics import SECTORS
-from sim.state import COMPLETED, DROPPED, OPEN
-from sim.structures import catalogue
+from sim.simulation.datasets import load_municipalities
+from sim.simulation.metrics import SECTORS
+from sim.simulation.state import COMPLETED, DROPPED, OPEN
+from sim.simulation.structures import catalogue
 
 from .helpers import STRUCTURES, simulate
 
@@ -181,7 +181,7 @@ def assert_same_run(a: CoordinationModel, b: CoordinationModel) -> None:
 def test_stepping_sees_every_change_made_between_weeks(generator, monkeypatch):
     # step() keeps a compiled generator on the arrays it started with: each change below must reach it
     # (on numba versions that cannot cache it, each step calls the kernel instead: the same weeks)
-    monkeypatch.setattr(sim.core, "STEP_GENERATOR", generator)
+    monkeypatch.setattr(sim.simulation.core, "STEP_GENERATOR", generator)
     def replace_params(model):
         model.params = model.params._replace(turnover_rate=0.3)
 
@@ -250,14 +250,33 @@ def test_seed_and_rng_give_the_same_model_and_only_rng_reaches_mesa(monkeypatch)
 
 
 def test_shared_actor_columns_give_the_world_fresh_tables_give_and_users_get_copies():
-    from sim.datasets import load_actors, shipped_actors
-    from sim.world import actor_columns, build_world
+    from sim.simulation.datasets import load_actors, shipped_actors
+    from sim.simulation.structures import check_measures, check_structure
+    from sim.simulation.world import actor_columns, build_world
 
     model = CoordinationModel("model3", ("outreach",), rng=3)
-    fresh = build_world(load_actors(), "model3", ("outreach",), model.params, model.world.key)
+    fresh = build_world(load_actors(), check_structure("model3"), check_measures(("outreach",)), model.params,
+                        model.world.key)
     for name, value in model.world._asdict().items():
         assert np.array_equal(value, getattr(fresh, name)), name
     assert actor_columns(shipped_actors()) is actor_columns(shipped_actors())  # computed once, shared
     model.actors.municipalities.loc[0, "population"] = 1  # a user's change stays in the user's copy
     assert shipped_actors().municipalities.loc[0, "population"] != 1
     assert CoordinationModel("model3", rng=3).actors.municipalities.loc[0, "population"] != 1
+
+
+def test_a_structure_is_checked_once_on_the_way_in(monkeypatch):
+    """The model checks the structure and measures; the world builder trusts what it is given."""
+    from sim.simulation import model as model_module
+    from sim.simulation import structures, world
+
+    calls = []
+
+    def spy(structure):
+        calls.append(structure)
+        return structures.check_structure(structure)
+
+    for module in (model_module, world):  # wherever a check could be called from
+        monkeypatch.setattr(module, "check_structure", spy, raising=False)
+    CoordinationModel("model2", ("outreach",), rng=1)
+    assert calls == ["model2"]

@@ -11,9 +11,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from sim import CoordinationModel
-from sim.network import ARENA_EDGE_WIDTH, EDGE_WIDTH, EDGES_GID, NODES_GID, actor_layout, actor_network
-from sim.style import LEVEL_COLOURS, LEVEL_NAMES
-from sim.world import DIRECTORATE, KORUS, MINISTRY, STATSFORVALTER
+from sim.analysis.plots.network import ARENA_EDGE_WIDTH, EDGE_WIDTH, EDGES_GID, NODES_GID, actor_layout, actor_network
+from sim.analysis.style import LEVEL_COLOURS, LEVEL_NAMES
+from sim.simulation.world import DIRECTORATE, KORUS, MINISTRY, STATSFORVALTER
 
 from .helpers import simulate
 

@@ -1,4 +1,4 @@
-"""Every figure of ``sim.plots`` renders from a small batch, with the panels and artists it promises."""
+"""Every figure of ``sim.analysis.plots`` renders from a small batch, with the panels and artists it promises."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from sim import CRITERIA
-from sim.batch import SERIES, run_batch
-from sim.metrics import LEVEL_SHARES
-from sim.plots import (
+from sim.analysis.plots import (
     assignment_flow,
     coverage_by_size_class,
     criteria_by_model,
@@ -25,8 +23,10 @@ from sim.plots import (
     sweep_data,
     sweep_response,
 )
-from sim.scenario import scenario_from_dict
-from sim.sensitivity import run_sensitivity
+from sim.experiments.batch import SERIES, run_batch
+from sim.experiments.scenario import scenario_from_dict
+from sim.experiments.sensitivity import run_sensitivity
+from sim.simulation.metrics import LEVEL_SHARES
 
 STRUCTURES = ["baseline", "model2"]
 

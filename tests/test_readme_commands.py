@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import build_parser, main
+from sim.cli import main
+from sim.cli.parser import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 SHRINK = [(r"(?m)^weeks = \d+", "weeks = 30"), (r"(?m)^replications = \d+$", "replications = 2"),

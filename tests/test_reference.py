@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.batch import run_batch
-from sim.scenario import load_scenario
-from sim.validation import REFERENCE_FILES, write_reference
+from sim.analysis.validation import REFERENCE_FILES, write_reference
+from sim.experiments.batch import run_batch
+from sim.experiments.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "results" / "reference"

@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import METRICS, CoordinationModel
-from sim.agents import Municipality
-from sim.batch.specs import plan
-from sim.batch.work import SERIES, attempt, attempts
-from sim.replications import run_replications
-from sim.scenario import scenario_from_dict
-from sim.state import WEEKS_PER_YEAR, max_new_assignments
+from sim.experiments.batch.specs import plan
+from sim.experiments.batch.work import SERIES, attempt, attempts
+from sim.experiments.scenario import scenario_from_dict
+from sim.simulation.agents import Municipality
+from sim.simulation.replications import run_replications
+from sim.simulation.state import WEEKS_PER_YEAR, max_new_assignments
 
 SEEDS = (0, 5, 2**40 + 3)
 

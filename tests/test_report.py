@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA
-from sim.batch import run_batch
+from sim.analysis.report import ReportError, write_report
 from sim.cli import main
-from sim.plots import report_verdicts
-from sim.report import ReportError, write_report
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch import run_batch
+from sim.experiments.orderings import report_verdicts
+from sim.experiments.scenario import scenario_from_dict
 
 SCENARIO = """\
 name = "report_check"
@@ -97,3 +97,28 @@ def test_sim_report_without_results_exits_2_with_a_clear_message(tmp_path, capsy
     (tmp_path / "manifest.json").write_text(json.dumps({"status": "running"}))
     with pytest.raises(ReportError, match="not finished.*--resume"):
         write_report(tmp_path)
+
+
+def test_the_criteria_after_2_5_and_10_years_are_in_the_tables_the_report_and_compare_report(tmp_path, capsys):
+    # the report's verdicts are near-term judgements: every batch table gives the criteria at each horizon reached
+    out = tmp_path / "horizons"
+    scenario = scenario_from_dict({"name": "horizons", "structures": ["model1", "model2", "model3"], "weeks": 520,
+                                   "replications": 3, "seed": 5})
+    runs = run_batch(scenario, out=out, workers=1)
+    summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    for years in (2, 5, 10):
+        for criterion in CRITERIA:
+            assert f"{criterion}_at_{years}y" in runs
+            assert (summary["outcome"] == f"{criterion}_at_{years}y").sum() == 3
+    ten = runs["strategic_coordination_at_10y"].to_numpy()
+    assert (ten == runs["strategic_coordination"].to_numpy()).all()  # 520 weeks: the end is the 10-year horizon
+    assert not (runs["strategic_coordination_at_2y"].to_numpy() == ten).all()
+    write_report(out)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Over time: after 2, 5 and 10 years" in page and "after 5 years" in page
+    assert main(["compare-report", str(out)]) == 0
+    assert "after 2, 5, 10 years" in capsys.readouterr().out
+    short = scenario_from_dict({"name": "short", "structures": ["model1"], "weeks": 150, "replications": 2,
+                                "seed": 5})
+    two = run_batch(short, out=tmp_path / "short", workers=1)  # reaches only the 2-year horizon
+    assert "operational_implementation_at_2y" in two and "operational_implementation_at_5y" not in two

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim import rng
+from sim.simulation import rng
 
 KEYS = st.integers(0, 2**63 - 1)
 COUNTS = st.integers(0, 2**31)

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA
-from sim.batch import run_batch
+from sim.analysis.robustness import discover, ordering_shares, robustness_report, verdict_shares
 from sim.cli import main
-from sim.intervals import welch_interval
-from sim.robustness import discover, ordering_shares, robustness_report, verdict_shares
-from sim.scenario import load_scenario
-from sim.validation import MODELS, report_orderings, verdicts
+from sim.experiments.batch import run_batch
+from sim.experiments.intervals import welch_interval
+from sim.experiments.orderings import MODELS, report_orderings, verdicts
+from sim.experiments.scenario import load_scenario
 
 RANGES = {"weak_priority": (0.1, 0.6), "climb_threshold": (1.5, 6.0)}
 SCENARIO = """

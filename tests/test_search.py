@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.metrics import CRITERIA
+from sim.simulation.metrics import CRITERIA
 from tests.batch_support import committed, poll, sim
 
 SEARCH = '''name = "tiny_search"

@@ -1,4 +1,4 @@
-"""The structs the kernels take (sim.structs): the tuple's own arrays, held while needed and let go after."""
+"""The structs the kernels take (sim.simulation.structs): the tuple's own arrays, held while needed and let go after."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import weakref
 from numba import njit
 
 from sim import CoordinationModel
-from sim.structs import as_struct
+from sim.simulation.structs import as_struct
 
 
 @njit

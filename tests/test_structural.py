@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.runner import run_one
-from sim.scenario import ScenarioError, scenario_from_dict
-from sim.structural import changed, value_of
-from sim.structures import catalogue, declare
+from sim.experiments.runner import run_one
+from sim.experiments.scenario import ScenarioError, scenario_from_dict
+from sim.experiments.structural import changed, value_of
+from sim.simulation.structures import catalogue, declare
 
 BASE = {"name": "t", "weeks": 30, "replications": 2, "seed": 5, "series": False}
 MODELS = catalogue().models
@@ -46,7 +46,7 @@ values.joint_letters = ["arena", ["Hdir", "Bufdir", "Udir"]]
 
 
 def test_a_factor_a_point_does_not_vary_holds_the_structures_own_value(tmp_path):
-    from sim.batch import run_batch
+    from sim.experiments.batch import run_batch
 
     s = scenario_from_dict({**BASE, "structures": ["model1", "model2"],
                             "design": {"kind": "oat", "values": {"field_arena.secretariat_py": [0.5],
@@ -77,7 +77,7 @@ def test_todays_arenas_may_be_varied_and_become_the_models_own():
 
 
 def test_sampled_designs_span_numeric_structural_fields_with_whole_numbers_rounded(tmp_path):
-    from sim.designs import design_points
+    from sim.experiments.designs import design_points
 
     s = scenario_from_dict({**BASE, "structures": ["model2", "model3"], "design": {
         "kind": "lhs", "samples": 6, "seed": 1,

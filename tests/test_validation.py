@@ -7,17 +7,9 @@ import pandas as pd
 import pytest
 
 from sim import CRITERIA
-from sim.intervals import welch_interval
-from sim.validation import (
-    MODELS,
-    SCALE,
-    NotComparable,
-    ordering_table,
-    report_orderings,
-    report_verdicts,
-    side_by_side,
-    verdicts,
-)
+from sim.analysis.validation import NotComparable, side_by_side
+from sim.experiments.intervals import welch_interval
+from sim.experiments.orderings import MODELS, SCALE, ordering_table, report_orderings, report_verdicts, verdicts
 
 
 def _runs(means: dict[str, dict[str, float]], n: int = 30, spread: float = 0.01) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import pytest
 
 from sim import CRITERIA, CoordinationModel
 from sim.cli import main
-from sim.structures import catalogue
+from sim.simulation.structures import catalogue
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -52,7 +52,7 @@ def _unavailable(reason: str) -> None:
 # --- the parts, without a browser ---
 
 def test_view_model_has_one_switch_per_measure_and_builds_the_same_model():
-    from sim.viz import MEASURES, MODEL_PARAMS, ViewModel
+    from sim.analysis.viz import MEASURES, MODEL_PARAMS, ViewModel
 
     assert MEASURES == tuple(catalogue().measures)
     assert set(MODEL_PARAMS) == {"structure", "seed", "horizon_weeks", "mandate_change", *MEASURES}
@@ -72,7 +72,7 @@ def test_view_model_has_one_switch_per_measure_and_builds_the_same_model():
 def test_mesa_accepts_the_sidebar_parameters():
     from mesa.visualization.solara_viz import _check_model_params
 
-    from sim.viz import MODEL_PARAMS, ViewModel
+    from sim.analysis.viz import MODEL_PARAMS, ViewModel
 
     _check_model_params(ViewModel.__init__, MODEL_PARAMS)  # raises on a parameter the model does not take
     defaults = {k: v["value"] for k, v in MODEL_PARAMS.items()}
@@ -92,7 +92,7 @@ def test_mesa_accepts_the_sidebar_parameters():
 def test_view_figures_and_status_line_follow_the_model():
     from matplotlib.collections import LineCollection
 
-    from sim.viz import ViewModel, criteria_figure, describe, network_figure
+    from sim.analysis.viz import ViewModel, criteria_figure, describe, network_figure
 
     model = ViewModel(structure="model3", seed=3, rer_contact_point=True)
     assert describe(model) == "Week 0 of 520 (year 0.0) · model3 · rer_contact_point · seed 3"
@@ -108,9 +108,9 @@ def test_view_figures_and_status_line_follow_the_model():
 def test_page_is_exposed_for_solara_run():
     import reacton.core
 
-    import sim.viz
+    import sim.analysis.viz
 
-    assert isinstance(sim.viz.page, reacton.core.Element)
+    assert isinstance(sim.analysis.viz.page, reacton.core.Element)
 
 
 def test_under_vue_3_the_view_says_it_would_be_blank(monkeypatch):

@@ -1,0 +1,21 @@
+"""Plain-text tables for the terminal, and whether it can show a character."""
+
+from __future__ import annotations
+
+import sys
+
+
+def encodable(text: str) -> bool:
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def print_table(header: list[str], rows: list[list[str]], right: tuple[int, ...] = ()) -> None:
+    """Columns padded to their widest cell, two spaces apart (``right``: right-aligned columns)."""
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(f"{c:>{w}}" if k in right else f"{c:<{w}}"
+                        for k, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
