@@ -333,7 +333,7 @@ def test_a_failed_commit_ends_the_workers_before_the_error_leaves_run_batch(tmp_
     def full(folder, outcome):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder.root / "a-chunk.parquet"))
 
-    monkeypatch.setattr(sim.batch.folder.ResultFolder, "commit", full)
+    monkeypatch.setattr(sim.experiments.batch.folder.ResultFolder, "commit", full)
     with pytest.raises(EnvironmentFault) as failure:
         run_batch(scenario_from_dict(TINY), out=tmp_path / "out", workers=2)
     # the error is still held here, and with its traceback every frame it left, the executor's among them:

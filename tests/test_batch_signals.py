@@ -185,10 +185,10 @@ def test_a_full_disk_exits_3_saying_where_and_resumes_once_there_is_room(tmp_pat
 
 SUSPENDED_EXECUTOR = """
 import gc, json, multiprocessing, sys
-from sim.batch import plan
-from sim.batch.executors import local
-from sim.batch.shutdown import Shutdown
-from sim.scenario import scenario_from_dict
+from sim.experiments.batch import plan
+from sim.experiments.batch.executors import local
+from sim.experiments.batch.shutdown import Shutdown
+from sim.experiments.scenario import scenario_from_dict
 gc.disable()  # nothing collects the executor: only what runs at exit can end its workers
 scenario = scenario_from_dict(json.loads(sys.argv[1]))
 outcomes = local(([spec] for spec in plan(scenario)), scenario, 2, 600.0, Shutdown())
