@@ -72,6 +72,46 @@ def test_shipped_set_runs_through_actors_model_and_scenario(name: str, tmp_path:
     assert model.actors.municipalities.equals(load_municipalities(name))
 
 
+# --- the default set: SSB table 07459, 1 January 2024 (docs/DATA.md) -----------------------
+
+SSB_2024_SHA256 = "3c4a3d31eca64165d64a6abccbf8ca8cadc0bfd438957d9ab536cd94d28b7399"  # PROVENANCE of the extraction
+
+
+def test_default_set_is_the_ssb_2024_extraction() -> None:
+    import hashlib
+
+    shipped = resources.files("sim.data").joinpath("municipalities.csv").read_bytes()
+    assert hashlib.sha256(shipped).hexdigest() == SSB_2024_SHA256
+    assert shipped.startswith(b"number,name,county,population\n0301,Oslo-Oslove,03,717710\n")
+    assert DEFAULT["population"].sum() == 5_550_203  # SSB's national total, 1 January 2024
+    assert not DEFAULT["name"].str.startswith("Syntetisk").any()
+
+
+def test_default_set_size_figures() -> None:
+    # SSB 07459, 1 January 2024; DOMAIN.md's figures are NPK's for 2020 (356 municipalities), the synthetic set's targets
+    population = DEFAULT["population"]
+    assert [(population < 1_000).sum(), (population > 25_000).sum(), (population > 50_000).sum()] == [23, 49, 20]
+    assert DEFAULT["size_class"].value_counts().sort_index().tolist() == [174, 117, 66]
+    largest = DEFAULT[population > 100_000].sort_values("population", ascending=False)
+    assert largest["number"].tolist() == [301, 4601, 5001, 1103, 3201, 4204, 3301]  # the same seven as in 2020
+    assert largest["population"].iloc[0] == 717_710
+    smallest = DEFAULT.nsmallest(1, "population")
+    assert (smallest["number"].item(), smallest["name"].item(), smallest["population"].item()) == (1151, "Utsira", 215)
+
+
+def test_default_set_names_repeat_so_join_on_number() -> None:
+    # csdata's name forms (e.g. "Oslo-Oslove"); Herøy and Våler are two municipalities each
+    doubled = DEFAULT[DEFAULT["name"].duplicated(keep=False)].sort_values("number")
+    assert list(zip(doubled["number"], doubled["name"])) == [
+        (1515, "Herøy"), (1818, "Herøy"), (3114, "Våler"), (3419, "Våler")]
+
+
+def test_the_two_sets_differ() -> None:
+    assert DEFAULT["number"].is_unique and SYNTHETIC["number"].is_unique
+    assert not DEFAULT["population"].equals(SYNTHETIC["population"])
+    assert SYNTHETIC["name"].str.startswith("Syntetisk kommune").sum() == 350
+
+
 # --- the synthetic set (dataset "synthetic", sim/data/synthetic.py) ---------------------------
 
 
@@ -177,10 +217,11 @@ def test_user_csv_round_trip(tmp_path: Path) -> None:
     assert frame["statsforvalter"].tolist() == ["SF-VL", "SF-OAOB", "SF-NRL"]
     assert frame["korus"].tolist() == ["KORUS-BERGEN", "KORUS-OSLO", "KORUS-NORD"]
     assert frame["size_class"].tolist() == [2, 2, 0]
-    national = load_municipalities().set_index("name")["rer_funding_nok"]
+    national = load_municipalities().set_index("number")
     assert frame["rer_funding_nok"].sum() < 100e6  # a subset keeps its national amounts (rer_pot="national")
-    assert frame.set_index("name").loc["Oslo", "rer_funding_nok"] == pytest.approx(18e6, rel=0.02)  # 700,000 here
-    assert national["Oslo"] == pytest.approx(18e6, rel=0.01)
+    oslo = national.loc[301, "rer_funding_nok"] * (700_000 / national.loc[301, "population"]) ** RER_ALPHA
+    assert frame.set_index("name").loc["Oslo", "rer_funding_nok"] == pytest.approx(oslo)  # 700,000 here
+    assert national.loc[301, "rer_funding_nok"] == pytest.approx(18e6, rel=0.01)
     assert load_municipalities(path, rer_pot="loaded")["rer_funding_nok"].sum() == pytest.approx(100e6)
     again = load_municipalities(write(tmp_path, frame[["number", "name", "county", "population"]].to_csv(index=False), "again.csv"))
     pd.testing.assert_frame_equal(again, frame)
@@ -228,7 +269,7 @@ def test_synthetic_municipalities_scale() -> None:
     assert len(frame) == 3570 and frame["number"].is_unique
     assert tuple(frame.columns) == MUNICIPALITY_COLUMNS
     population = frame["population"]
-    assert [(population < 1_000).sum(), (population > 25_000).sum(), (population > 100_000).sum()] == [210, 440, 70]
+    assert [(population < 1_000).sum(), (population > 25_000).sum(), (population > 100_000).sum()] == [230, 490, 70]
     assert population.mean() == pytest.approx(DEFAULT["population"].mean())
     assert frame["rer_funding_nok"].sum() == pytest.approx(100e6)
 

@@ -33,7 +33,7 @@ DATASETS: tuple[str, ...] = tuple(DATASET_FILES)
 RER_TOTAL_NOK = 100_000_000.0
 RER_OSLO_NOK = 18_000_000.0
 OSLO = 301
-RER_ALPHA = 1.1293
+RER_ALPHA = 1.1314
 
 # SSB size classes (DOMAIN.md): 0 = under 5,000; 1 = 5,000-19,999; 2 = 20,000 and over.
 SIZE_CLASS_BOUNDS: tuple[int, int] = (5_000, 20_000)
