@@ -124,14 +124,14 @@ def test_run_weeks_refuses_what_is_not_a_count_of_weeks(weeks):
     m = CoordinationModel("baseline", n_municipalities=5)
     with pytest.raises(ValueError, match="weeks"):
         m.run_weeks(weeks)
-    assert m.steps == 0
+    assert m.week == 0
 
 
 def test_numpy_scalars_are_numbers_everywhere():
     m = CoordinationModel("model1", rng=np.int64(3), turnover_rate=np.float32(0.1), interpretation_level=np.int64(2),
                           n_municipalities=np.int64(10), mandate_change_week=np.int32(10))
     m.run_weeks(np.int64(3))
-    assert m.steps == 3 and m.params.interpretation_level == 2
+    assert m.week == 3 and m.params.interpretation_level == 2
 
 
 HEAD = 'name = "t"\nstructures = ["model1"]\n'

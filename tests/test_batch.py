@@ -29,6 +29,7 @@ def small(**overrides):
     return scenario_from_dict(data)
 
 
+@pytest.mark.timeout(240)  # waits on processes and a dask cluster: a hang fails here, with the stack
 def test_serial_processes_and_dask_give_identical_runs(tmp_path):
     from distributed import Client, LocalCluster
 
@@ -80,6 +81,7 @@ def test_extending_a_finished_batch_reuses_every_finished_run(tmp_path):
     assert all(p.stat().st_mtime_ns == t for p, t in stamp.items())  # earlier chunks untouched
 
 
+@pytest.mark.timeout(240)  # waits on a `sim batch` process, killed: a hang fails here, with the stack
 def test_a_killed_batch_resumes_to_the_same_runs(tmp_path):
     scenario = tmp_path / "kill.toml"
     scenario.write_text('name = "kill"\nstructures = ["baseline", "model1", "model2", "model3"]\nweeks = 260\n'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ import sim.experiments.batch.fingerprint
 import sim.experiments.batch.folder
 import sim.experiments.batch.work
 import sim.experiments.runner
+from sim.experiments.batch.errors import EnvironmentFault
 from sim.cli import main
 from sim.experiments.batch import plan, run_batch
 from sim.experiments.batch.lock import FolderLock
@@ -325,6 +327,19 @@ def test_a_full_disk_exits_3_with_the_path_leaves_no_tmp_and_resumes(done, tmp_p
     first, second = manifest(out)["invocations"]
     assert first["status"].startswith(f"failed: [Errno {errno.ENOSPC}] {os.strerror(errno.ENOSPC)}: '{out}")
     assert first["runs_new"] == 2 and second["status"] == "finished" and second["runs_new"] == 6
+
+
+def test_a_failed_commit_ends_the_workers_before_the_error_leaves_run_batch(tmp_path, monkeypatch):
+    def full(folder, outcome):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder.root / "a-chunk.parquet"))
+
+    monkeypatch.setattr(sim.batch.folder.ResultFolder, "commit", full)
+    with pytest.raises(EnvironmentFault) as failure:
+        run_batch(scenario_from_dict(TINY), out=tmp_path / "out", workers=2)
+    # the error is still held here, and with its traceback every frame it left, the executor's among them:
+    # its workers must not wait for the collector (on Python 3.12 it had not run before exit, and exit hung)
+    assert failure.value.__traceback__ is not None
+    assert [p for p in multiprocessing.active_children() if p.name == "sim-worker"] == []
 
 
 def test_an_unexpected_error_is_one_line_with_the_traceback_saved(tmp_path, monkeypatch, capsys):

@@ -22,7 +22,8 @@ from sim.cli import main
 
 from .batch_support import TINY, committed, descendants, gone, poll, reap, sim, toml
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and process trees of Linux")
+pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals and process trees of Linux"),
+              pytest.mark.timeout(240)]  # each waits on processes: a hang fails here, with the stack, not CI's limit
 
 # the Python engine: slow enough (~0.1 s a run) that every moment below is seen before the batch ends
 SLOW = {"name": "slow", "structures": ["baseline", "model1", "model2", "model3"], "weeks": 20, "replications": 6,
@@ -180,6 +181,29 @@ def test_a_full_disk_exits_3_saying_where_and_resumes_once_there_is_room(tmp_pat
     subprocess.run(["mount", "-o", "remount,size=16m", str(small_disk)], check=True)
     assert main(["batch", str(scenario), "--out", str(out), "--workers", "1", "--quiet", "--resume"]) == 0
     assert (out / "runs.parquet").read_bytes() == (whole / "runs.parquet").read_bytes()
+
+
+SUSPENDED_EXECUTOR = """
+import gc, json, multiprocessing, sys
+from sim.batch import plan
+from sim.batch.executors import local
+from sim.batch.shutdown import Shutdown
+from sim.scenario import scenario_from_dict
+gc.disable()  # nothing collects the executor: only what runs at exit can end its workers
+scenario = scenario_from_dict(json.loads(sys.argv[1]))
+outcomes = local(([spec] for spec in plan(scenario)), scenario, 2, 600.0, Shutdown())
+next(outcomes)  # both workers started; the executor stays suspended, its `finally` never runs
+print(*(p.pid for p in multiprocessing.active_children() if p.name == "sim-worker"), flush=True)
+"""  # ... and the interpreter exits, multiprocessing's exit handler joining every child it started
+
+
+@pytest.mark.timeout(120)  # without the workers' finalizer the parent waited forever in Process.join()
+def test_a_parent_exiting_with_its_executor_suspended_ends_its_workers_and_exits():
+    done = subprocess.run([sys.executable, "-c", SUSPENDED_EXECUTOR, json.dumps(TINY)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    workers = [int(pid) for pid in done.stdout.split()]
+    assert len(workers) == 2 and poll(lambda: gone(workers), tries=40)
 
 
 HANGING_BATCH = """

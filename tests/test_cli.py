@@ -26,6 +26,7 @@ def test_sim_run_writes_one_row_per_step_and_prints_a_summary(tmp_path, capsys):
     assert "shared_understanding" in capsys.readouterr().out
 
 
+@pytest.mark.timeout(240)  # waits on a `sim` process: a hang fails here, with the stack
 def test_shipped_scenario_runs_through_the_console_script(tmp_path):
     out = tmp_path / "model2"
     done = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(ROOT / "scenarios" / "model2.toml"),

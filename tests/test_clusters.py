@@ -50,6 +50,7 @@ def same_tables(a: Path, b: Path) -> None:
     pd.testing.assert_frame_equal(series(a), series(b), check_exact=True)
 
 
+@pytest.mark.timeout(240)  # waits on a dask cluster: a hang fails here, with the stack
 def test_dask_workers_write_their_own_chunks_and_the_tables_match_a_serial_batch(tmp_path, serial):
     from distributed import Client, LocalCluster
 
@@ -63,6 +64,7 @@ def test_dask_workers_write_their_own_chunks_and_the_tables_match_a_serial_batch
     same_tables(serial, tmp_path)
 
 
+@pytest.mark.timeout(240)  # waits on a dask cluster: a hang fails here, with the stack
 def test_workers_that_cannot_see_the_folder_send_their_results_instead(tmp_path, serial, monkeypatch):
     from distributed import Client, LocalCluster
 
@@ -157,6 +159,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(240)  # waits on jobs of a fake Slurm: a hang fails here, with the stack
 def test_sim_batch_on_slurm_submits_jobs_whose_workers_write_the_batch_then_cancels_them(tmp_path, serial):
     """The whole path through a queue system: sbatch and scancel are fakes that run the job script here."""
     bin_dir, queue = tmp_path / "bin", tmp_path / "queue"

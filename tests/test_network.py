@@ -71,7 +71,7 @@ def test_every_state_actor_is_a_labelled_node_and_the_legend_names_the_steps(mod
                     for t in getattr(legend, "get_texts", list)()]
     for name in LEVEL_NAMES[1:]:
         assert any(text.startswith(name) for text in legend_texts), name
-    assert f"week {model3.steps}" in ax.get_title()
+    assert f"week {model3.week}" in ax.get_title()
 
 
 def test_layout_is_deterministic_and_puts_kinds_on_their_rings():

@@ -32,6 +32,7 @@ def test_committed_without_outputs(path: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.timeout(300)  # waits on a Jupyter kernel: a hang fails here, with the stack
 def test_runs_top_to_bottom(path: Path, tmp_path: Path):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -50,6 +51,7 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # waits on a JupyterLab server: a hang fails here, with the stack
 def test_tasks_notebook_serves_jupyterlab_whose_kernel_imports_the_project(tmp_path: Path):
     """`python3 tasks.py notebook` (with jupyter lab's options) starts JupyterLab on the project's kernel."""
     import secrets

@@ -123,6 +123,7 @@ def test_every_candidate_meets_the_same_parameter_points_with_the_same_seeds(sea
     assert (per_slot["seeds"] == 1).all() and (per_slot["turnover"] == 1).all() and len(per_slot) == 3 * 2
 
 
+@pytest.mark.timeout(240)  # waits on a `sim search` process, killed: a hang fails here, with the stack
 def test_a_search_killed_with_sigkill_resumes_to_the_same_front(tmp_path, searched):
     reference_tmp, reference_out = searched
     out = tmp_path / "out"
@@ -178,6 +179,7 @@ def test_a_batch_scenario_is_not_a_search(tmp_path, capsys):
     assert "[search] table" in capsys.readouterr().err
 
 
+@pytest.mark.timeout(240)  # waits on a dask cluster: a hang fails here, with the stack
 def test_a_search_on_dask_finds_what_local_workers_find(tmp_path, searched):
     _, reference_out = searched
     out = tmp_path / "out"

@@ -37,7 +37,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 START_TIMEOUT_S = 240  # a fresh CI venv compiles the numba kernels when the server imports the model
 UI_TIMEOUT_MS = 120_000
 OFFLINE = {"SOLARA_ASSETS_CDN": "http://127.0.0.1:9/npm/"}  # port 9 (discard): nothing answers, as without a network
-AT_WEEK = "w => document.querySelector('.sim-week').innerText.startsWith('Week ' + w + ' ')"
+# the week line as the page shows it; '' while Mesa redraws the components (on Mesa 3.5 a Reset replaces them)
+WEEK_LINE = "(document.querySelector('.sim-week')?.innerText ?? '')"
+AT_WEEK = f"w => {WEEK_LINE}.startsWith('Week ' + w + ' ')"
 
 
 def _unavailable(reason: str) -> None:
@@ -74,7 +76,15 @@ def test_mesa_accepts_the_sidebar_parameters():
 
     _check_model_params(ViewModel.__init__, MODEL_PARAMS)  # raises on a parameter the model does not take
     defaults = {k: v["value"] for k, v in MODEL_PARAMS.items()}
-    model = ViewModel(**defaults)  # what SolaraViz's Reset does
+    model = ViewModel(**defaults)
+    try:  # what SolaraViz's Reset passes: Mesa 3.5 adds a default Scenario
+        from mesa.visualization.solara_viz import _build_model_init_kwargs
+    except ImportError:  # Mesa 3.3: the sidebar's values as they are
+        kwargs = defaults
+    else:
+        kwargs = _build_model_init_kwargs(model, defaults, add_scenario_when_empty=True,
+                                          require_model_accepts_scenario=True)
+    model = ViewModel(**kwargs)
     assert model.structure == "baseline" and model.measures == () and model.horizon_weeks == 520
     assert "seed" in inspect.signature(ViewModel.__init__).parameters
 
@@ -101,6 +111,16 @@ def test_page_is_exposed_for_solara_run():
     import sim.analysis.viz
 
     assert isinstance(sim.analysis.viz.page, reacton.core.Element)
+
+
+def test_under_vue_3_the_view_says_it_would_be_blank(monkeypatch):
+    from solara.server import server
+
+    from sim.view_assets import problem
+
+    assert not server.vue3  # ipyvue < 3, as pyproject.toml asks: the page renders (the browser test)
+    monkeypatch.setattr(server, "vue3", True)
+    assert "'GlobalVue.use is not a function'" in problem() and 'install "ipyvue<3"' in problem()
 
 
 def test_view_rejects_a_bad_port(capsys):
@@ -183,6 +203,7 @@ def _week(page) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(480)  # the server may take START_TIMEOUT_S to start, then the page its own
 def test_view_in_a_browser_shows_the_network_and_steps_and_plays_the_model(view_server, tmp_path):
     if not CHROMIUM.exists():
         _unavailable(f"no Chromium at {CHROMIUM}")
@@ -200,55 +221,64 @@ def test_view_in_a_browser_shows_the_network_and_steps_and_plays_the_model(view_
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(url, wait_until="domcontentloaded", timeout=UI_TIMEOUT_MS)
             try:
-                page.wait_for_selector(".sim-network img", state="visible", timeout=UI_TIMEOUT_MS)
-            except PlaywrightError:
-                page.screenshot(path=str(tmp_path / "view-failed.png"), full_page=True)
-                raise AssertionError(f"the network never rendered; page errors: {errors}; server log:\n"
-                                     f"{log.read_text(errors='replace')[-3000:]}") from None
-
-            # the network is an image drawn by actor_network, with the week above it, and the criteria beside it
-            network = page.locator(".sim-network img")
-            assert network.evaluate("img => img.naturalWidth") > 300
-            assert network.bounding_box()["height"] > 200
-            assert page.locator(".sim-criteria img").is_visible()
-            assert not page.get_by_text("Page 0").is_visible()  # one page: no tab labelled "Page 0"
-            assert _week(page).startswith("Week 0 of 520 (year 0.0) · baseline · no measures · seed 42")
-            first_image = network.get_attribute("src")
-
-            # Step advances the model one week; the network is redrawn
-            step = page.get_by_role("button", name="Step")
-            for week in (1, 2, 3):
-                step.click()
-                page.wait_for_function(AT_WEEK, arg=week, timeout=UI_TIMEOUT_MS)
-            page.wait_for_function("src => document.querySelector('.sim-network img').src !== src",
-                                   arg=first_image, timeout=UI_TIMEOUT_MS)
-
-            # another organisation model and a measure, then Reset builds that model at week 0
-            page.locator(".v-select").first.click()
-            page.get_by_role("option", name="model3").click()
-            page.get_by_text("outreach", exact=True).click()
-            page.get_by_role("button", name="Reset").click()
-            page.wait_for_function("() => document.querySelector('.sim-week').innerText.startsWith("
-                                   "'Week 0 of 520 (year 0.0) · model3 · outreach')", timeout=UI_TIMEOUT_MS)
-            for week in (1, 2, 3, 4):
-                step.click()
-                page.wait_for_function(AT_WEEK, arg=week, timeout=UI_TIMEOUT_MS)
-            # play runs on by itself until paused
-            page.get_by_role("button", name="▶").click()
-            page.wait_for_function("() => parseInt(document.querySelector('.sim-week').innerText.split(' ')[1]) >= 8",
-                                   timeout=UI_TIMEOUT_MS)
-            page.get_by_role("button", name="❚❚").click()
-            page.get_by_role("button", name="▶").wait_for(timeout=UI_TIMEOUT_MS)
-            page.wait_for_timeout(500)  # let the last image arrive before the screenshot
-            shot = tmp_path / "view.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            if os.environ.get("SIM_SCREENSHOT_DIR"):
-                target = Path(os.environ["SIM_SCREENSHOT_DIR"])
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copy(shot, target / "view.png")
+                _play_with_the_view(page, url)
+            except PlaywrightError as exc:  # say what the page showed, and keep a picture of it
+                _screenshot(page, tmp_path / "view-failed.png")
+                raise AssertionError(f"{exc.message.splitlines()[0]}; the page's week line: {page.evaluate(WEEK_LINE)!r}; page "
+                                     f"errors: {errors}; server log:\n{log.read_text(errors='replace')[-3000:]}") from None
+            _screenshot(page, tmp_path / "view.png")
             assert not errors, errors
         finally:
             browser.close()
+
+
+def _play_with_the_view(page, url: str) -> None:
+    """What a user does: look at the page, step, pick another model and a measure, reset, step, play, pause."""
+    page.goto(url, wait_until="domcontentloaded", timeout=UI_TIMEOUT_MS)
+    page.wait_for_selector(".sim-network img", state="visible", timeout=UI_TIMEOUT_MS)
+
+    # the network is an image drawn by actor_network, with the week above it, and the criteria beside it
+    network = page.locator(".sim-network img")
+    assert network.evaluate("img => img.naturalWidth") > 300
+    assert network.bounding_box()["height"] > 200
+    assert page.locator(".sim-criteria img").is_visible()
+    assert not page.get_by_text("Page 0").is_visible()  # one page: no tab labelled "Page 0"
+    assert _week(page).startswith("Week 0 of 520 (year 0.0) · baseline · no measures · seed 42")
+    first_image = network.get_attribute("src")
+
+    # Step advances the model one week; the network is redrawn
+    step = page.get_by_role("button", name="Step")
+    for week in (1, 2, 3):
+        step.click()
+        page.wait_for_function(AT_WEEK, arg=week, timeout=UI_TIMEOUT_MS)
+    page.wait_for_function("src => document.querySelector('.sim-network img').src !== src",
+                           arg=first_image, timeout=UI_TIMEOUT_MS)
+
+    # another organisation model and a measure, then Reset builds that model at week 0
+    page.locator(".v-select").first.click()
+    page.get_by_role("option", name="model3").click()
+    page.get_by_text("outreach", exact=True).click()
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function(f"() => {WEEK_LINE}.startsWith('Week 0 of 520 (year 0.0) · model3 · outreach')",
+                           timeout=UI_TIMEOUT_MS)
+    for week in (1, 2, 3, 4):
+        step.click()
+        page.wait_for_function(AT_WEEK, arg=week, timeout=UI_TIMEOUT_MS)
+    # play runs on by itself until paused
+    page.get_by_role("button", name="▶").click()
+    page.get_by_role("button", name="❚❚").wait_for(timeout=UI_TIMEOUT_MS)  # playing
+    page.wait_for_function(f"() => parseInt({WEEK_LINE}.split(' ')[1]) >= 8", timeout=UI_TIMEOUT_MS)
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for(timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(500)  # let the last image arrive before the screenshot
+
+
+def _screenshot(page, path: Path) -> None:
+    """The whole page into ``path``, and into $SIM_SCREENSHOT_DIR if set (CI keeps it)."""
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    if os.environ.get("SIM_SCREENSHOT_DIR"):
+        target = Path(os.environ["SIM_SCREENSHOT_DIR"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / path.name)

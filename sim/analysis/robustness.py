@@ -214,21 +214,18 @@ def discover(runs: pd.DataFrame, criterion: str, lower: str, higher: str, *, mea
                      "of the points flip: the flips are scattered across the design.")
     best = qualified.sort_values(["coverage", "density", "res_dim", "id"], ascending=[False, False, True, True]).index[0]
     i = int(trajectory.loc[best, "id"])
-    lims, span, qp = box.box_lims[i], box.box_lims[0], box.qp[i]
-    rows = [{"parameter": p, "min": float(lims.at[0, p]), "max": float(lims.at[1, p]),
-             "span_min": float(span.at[0, p]), "span_max": float(span.at[1, p]),
-             "qp_min": _qp(qp, p, 0), "qp_max": _qp(qp, p, 1)}
-            for p in x.columns if (lims.at[0, p], lims.at[1, p]) != (span.at[0, p], span.at[1, p])]
+    # the box as ema_workbench shows it, the same in 2.5 and 3.0: one row per restricted parameter with its limits
+    # and the quasi-p-values of both sides (NaN for an unrestricted side)
+    _, table = box.inspect(i, style="data")[0]
+    span = box.box_lims[0]
+    rows = [{"parameter": p, **dict(zip(["min", "max", "qp_min", "qp_max"], map(float, table.loc[p]), strict=True)),
+             "span_min": float(span.at[0, p]), "span_max": float(span.at[1, p])}
+            for p in x.columns if p in table.index]
     stats = trajectory.loc[best]
     note = (f"step {i} of {len(trajectory) - 1} on PRIM's peeling trajectory, the highest-coverage box with "
             f"density >= {threshold:.0%}.")
     return found(note, float(stats["coverage"]), float(stats["density"]), float(stats["mass"]),
                  pd.DataFrame(rows, columns=LIMIT_COLUMNS))
-
-
-def _qp(qp: dict[str, list[float]], parameter: str, side: int) -> float:
-    value = qp.get(parameter, [-1.0, -1.0])[side]
-    return math.nan if value is None or value < 0 else float(value)
 
 
 # --- the Markdown report ---

@@ -61,7 +61,14 @@ def cdn_reachable() -> bool:
 
 
 def problem() -> str | None:
-    """Why the view's page would be blank (assets neither installed nor fetchable), or None when it can render."""
+    """Why the view's page would be blank (Vue 3, or assets neither installed nor fetchable), or None when it can render."""
+    from solara.server import server
+
+    if server.vue3:
+        return ("ipyvue 3 is installed, so Solara serves its Vue-3 page, where the grid that holds every component "
+                "of Mesa's SolaraViz never loads (Solara's GridDraggable loads vue-grid-layout 2, a Vue-2 library: "
+                "'GlobalVue.use is not a function'), so the page would stay blank: install \"ipyvue<3\" "
+                "\"ipyvuetify<3\", as the project's dependencies ask")
     absent = missing()
     if not absent or cdn_reachable():
         return None

@@ -27,6 +27,7 @@ with warnings.catch_warnings():  # Solara's lint of Mesa's own ComponentsView (a
 from sim.analysis.plots.network import actor_network
 from sim.simulation.metrics import CRITERIA
 from sim.simulation.model import CoordinationModel
+from sim.simulation.parameters import WEEKS_PER_YEAR
 from sim.simulation.structures import catalogue
 
 MEASURES: tuple[str, ...] = tuple(catalogue().measures)
@@ -42,11 +43,14 @@ class ViewModel(CoordinationModel):
     ``ViewModel(structure="model2", seed=7, outreach=True)`` is
     ``CoordinationModel(structure="model2", measures=("outreach",), seed=7, horizon_weeks=520)``.
     ``mandate_change`` is the select's text: ``"never"`` or a week. Keywords that are not
-    measures go to :class:`~sim.model.CoordinationModel` unchanged.
+    measures go to :class:`~sim.model.CoordinationModel` unchanged. ``scenario`` is what Mesa
+    3.5's SolaraViz adds on Reset (a default Mesa Scenario, whose only content is a random
+    generator); the seed in the sidebar decides the run, so it is not used.
     """
 
     def __init__(self, structure: str = "baseline", seed: int | None = DEFAULT_SEED,
-                 horizon_weeks: int | None = DEFAULT_WEEKS, mandate_change: str = "never", **kwargs: Any) -> None:
+                 horizon_weeks: int | None = DEFAULT_WEEKS, mandate_change: str = "never", scenario: Any = None,
+                 **kwargs: Any) -> None:
         switches = {name: bool(kwargs.pop(name, False)) for name in MEASURES}
         measures = tuple(name for name, on in switches.items() if on)
         self.seed = None if seed is None else int(seed)
@@ -72,7 +76,7 @@ def describe(model: CoordinationModel) -> str:
     measures = " + ".join(model.measures) or "no measures"
     horizon = f" of {model.horizon_weeks}" if model.horizon_weeks else ""
     seed = getattr(model, "seed", None)
-    return (f"Week {model.steps}{horizon} (year {model.steps / 52:.1f}) · {model.structure} · {measures}"
+    return (f"Week {model.week}{horizon} (year {model.week / WEEKS_PER_YEAR:.1f}) · {model.structure} · {measures}"
             + ("" if seed is None else f" · seed {seed}"))
 
 
@@ -87,7 +91,7 @@ CRITERIA_INCHES = (5.2, 3.6)
 def network_figure(model: CoordinationModel) -> Figure:
     """The actor network sized for one SolaraViz cell, titled with the week only (the line above says the rest)."""
     fig = Figure(figsize=NETWORK_INCHES, layout="constrained")
-    actor_network(model, ax=fig.add_subplot(), title=f"week {model.steps}", legend="below")
+    actor_network(model, ax=fig.add_subplot(), title=f"week {model.week}", legend="below")
     return fig
 
 
@@ -118,8 +122,8 @@ def NetworkView(model: CoordinationModel) -> None:
     solara.Style(".v-tabs:has(.v-tab):not(:has(.v-tab ~ .v-tab)) { display: none; }")
     with solara.Column(classes=["sim-network"], gap="4px"):
         solara.Text(describe(model), classes=["sim-week"], style={"font-weight": "bold"})
-        solara.FigureMatplotlib(network_figure(model), format="png", dependencies=[model, model.steps],
-                                dpi=CELL_DPI)
+        figure = solara.use_memo(lambda: network_figure(model), dependencies=[model, model.week])
+        solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.week], dpi=CELL_DPI)
 
 
 @solara.component
@@ -127,8 +131,15 @@ def CriteriaView(model: CoordinationModel) -> None:
     """The six criteria of :data:`sim.CRITERIA`, week by week; redrawn on every step."""
     update_counter.get()
     with solara.Column(classes=["sim-criteria"]):
-        solara.FigureMatplotlib(criteria_figure(model), format="png", dependencies=[model, model.steps],
-                                dpi=CELL_DPI)
+        figure = solara.use_memo(lambda: criteria_figure(model), dependencies=[model, model.week])
+        solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.week], dpi=CELL_DPI)
+
+
+# Play waits this long between weeks: Mesa's play thread must not change the model faster than the page draws
+# it (both figures take ~0.4 s on two cores), else every render pass finds a new week, the render loop never
+# settles and Solara gives up ("Too many renders triggered"), killing the page. 500 ms is the slider's maximum;
+# Render Interval plays several weeks a frame
+PLAY_INTERVAL_MS = 500
 
 
 def make_page(model: CoordinationModel | None = None):
@@ -136,7 +147,7 @@ def make_page(model: CoordinationModel | None = None):
     if model is None:
         model = ViewModel()
     return SolaraViz(model, components=[NetworkView, CriteriaView], model_params=MODEL_PARAMS,
-                     play_interval=150, name="samordning-sim: the coordination staircase")
+                     play_interval=PLAY_INTERVAL_MS, name="samordning-sim: the coordination staircase")
 
 
 page = make_page()

@@ -43,29 +43,32 @@ def read_metric(model: CoordinationModel, index: int) -> float:
 
 
 class MetricCollector(mesa.DataCollector):
-    """Mesa's DataCollector, reading the model's metric array in one go.
+    """The model's own DataCollector: every metric of :data:`METRICS`, one row per week, keyed by the week.
 
-    Every reporter of :data:`METRICS` is a :func:`read_metric` partial, so Mesa's
-    generic path (call and deep-copy each reporter) gives the same values; this path
-    appends them from one ``tolist()`` and is ~10x faster.  Other reporters take
-    Mesa's path.
+    Each reporter is a :func:`read_metric` partial, so Mesa's generic path (call and deep-copy
+    each reporter) would give the same values; this one appends them from the metric array in one
+    go (~10x faster), and whole runs of weeks at once (:meth:`extend`), which is what lets the
+    model build it only when first asked for.  It records the week of each row where Mesa's
+    ``collect`` records its clock (``_collection_steps``: Mesa 3.4.2+'s ``batch_run`` reads the rows
+    by it), so the rows are keyed by week however the weeks were run.  Other reporters belong in a
+    DataCollector of your own (``model.datacollector = mesa.DataCollector(...)``).
     """
 
+    def __init__(self) -> None:
+        super().__init__(model_reporters={name: partial(read_metric, index=k) for k, name in enumerate(METRICS)})
+        self._collection_steps: list[int] = []  # the list Mesa 3.4.2+ keeps (3.3 keeps none)
+
     def collect(self, model: CoordinationModel) -> None:
-        values = model.state.metrics.tolist()
-        generic = {}
-        for name, reporter in self.model_reporters.items():
-            if isinstance(reporter, partial) and reporter.func is read_metric:
-                self.model_vars[name].append(values[reporter.keywords["index"]])
-            else:
-                generic[name] = reporter
-        if generic or self.agent_reporters or self.agenttype_reporters:
-            saved = self.model_reporters
-            self.model_reporters = generic
-            try:
-                super().collect(model)
-            finally:
-                self.model_reporters = saved
+        self.extend(model.week, model.state.metrics[np.newaxis])
+
+    def extend(self, first_week: int, rows: np.ndarray) -> None:
+        """Append weeks ``first_week ..`` of metrics (rows of :data:`METRICS`), as collecting each week would."""
+        if list(self.model_reporters) != list(METRICS) or self.agent_reporters or self.agenttype_reporters:
+            raise ValueError("the model's DataCollector collects its metrics only; for other reporters assign a "
+                             "DataCollector of your own: model.datacollector = mesa.DataCollector(...).")
+        for name, column in zip(METRICS, rows.T.tolist(), strict=True):
+            self.model_vars[name].extend(column)
+        self._collection_steps.extend(range(first_week, first_week + len(rows)))
 
 
 @dataclass(slots=True)
@@ -167,6 +170,7 @@ class CoordinationModel(mesa.Model):
         self._state_actors: list[ag.StateActor] | None = None
         self._municipality_agents: list[ag.Municipality] | None = None
         self._collector: mesa.DataCollector | None = None
+        self._week = 0  # counted here, not by Mesa's clock: run_weeks advances many weeks in one call
         if self.engine == "numba":
             measure(*self._structs_of(self.state), 0)
         else:
@@ -258,9 +262,8 @@ class CoordinationModel(mesa.Model):
         Assign another DataCollector to collect other reporters; :meth:`step` collects into it.
         """
         if self._collector is None:
-            collector = MetricCollector(
-                model_reporters={name: partial(read_metric, index=k) for k, name in enumerate(METRICS)})
-            _collect_rows(collector, self.metric_history())
+            collector = MetricCollector()
+            collector.extend(0, self.metric_history())
             self._collector = collector
         return self._collector
 
@@ -315,12 +318,12 @@ class CoordinationModel(mesa.Model):
     # --- time ---
     @property
     def week(self) -> int:
-        """Weeks simulated so far."""
-        return self.steps
+        """Weeks simulated so far, by :meth:`step` or :meth:`run_weeks`."""
+        return self._week
 
     def step(self) -> None:
         """Advance one week with the chosen engine, then measure and collect once."""
-        week = self.steps - 1
+        week = self._week
         if self.engine == "numba":
             self._history.append(self._next_week(week) if core.STEP_GENERATOR else self._advance(week, 1)[0])
         else:
@@ -328,26 +331,31 @@ class CoordinationModel(mesa.Model):
             ag.python_week(self, week)
             measure.py_func(self.world, self.state, week)
             self._history.append(self.state.metrics.copy())
+        self._week += 1
         if self._collector is not None:
             self._collector.collect(self)
-        if self.horizon_weeks is not None and self.steps >= self.horizon_weeks:
+        if self.horizon_weeks is not None and self._week >= self.horizon_weeks:
             self.running = False
 
     def run_weeks(self, weeks: int) -> None:
         """Advance ``weeks`` weeks: the same rows in the DataCollector as ``weeks`` calls of :meth:`step`.
 
-        The numba engine does it in one kernel call; ``horizon_weeks`` is honoured.
+        The numba engine does it in one kernel call, into the model's own DataCollector if built;
+        ``horizon_weeks`` is honoured.  Mesa 3's step counter (``steps``) advances with the weeks;
+        Mesa's event clock (``time``, Mesa 3.5+) only with :meth:`step`, as running its event loop
+        would cost as much as the weeks themselves.
         """
         weeks = whole_number(weeks, "run_weeks: weeks", 0, MAX_WEEKS)
         if self.horizon_weeks is not None:
-            weeks = min(weeks, self.horizon_weeks - self.steps)
+            weeks = min(weeks, self.horizon_weeks - self._week)
         if weeks <= 0:
             return
-        if self.engine == "python":
+        if self.engine == "python" or not isinstance(self._collector, MetricCollector | None):
+            # the Python engine is the agents' own methods; a DataCollector of your own is asked every week
             for _ in range(weeks):
                 self.step()
             return
-        self._record(self._advance(self.steps, weeks))
+        self._record(self._advance(self._week, weeks))
 
     def _advance(self, first_week: int, weeks: int) -> np.ndarray:
         """Weeks ``first_week ..`` in the numba kernel, the state grown for them first; their metrics, a row each.
@@ -394,12 +402,14 @@ class CoordinationModel(mesa.Model):
         return grow(self.state, int(self.state.counters[0]) + max_new_assignments(self.world, first_week, weeks))
 
     def _record(self, history: np.ndarray) -> None:
-        """Book weeks :meth:`_advance` ran: the step count, the metric history, the DataCollector if built."""
-        self.steps += len(history)
-        self._history.append(history)
+        """Book weeks :meth:`_advance` ran: the week count, the metric history, the DataCollector if built."""
         if self._collector is not None:
-            _collect_rows(self._collector, history)
-        if self.horizon_weeks is not None and self.steps >= self.horizon_weeks:
+            self._collector.extend(self._week + 1, history)
+        self._week += len(history)
+        if "steps" in self.__dict__:  # Mesa 3 counts steps; Mesa 4 has no such counter
+            self.steps += len(history)
+        self._history.append(history)
+        if self.horizon_weeks is not None and self._week >= self.horizon_weeks:
             self.running = False
 
     # --- outcomes ---
@@ -454,12 +464,6 @@ def _seed(what: str, value: Any) -> int | None:
     if value is None:
         return None
     return whole_number(value, what, 0, MAX_SEED, also=", or None" + (", or a numpy Generator" if what == "rng" else ""))
-
-
-def _collect_rows(collector: mesa.DataCollector, rows: np.ndarray) -> None:
-    """Append weeks of metrics (rows of :data:`METRICS`) to a DataCollector, as collecting each week would."""
-    for k, name in enumerate(METRICS):
-        collector.model_vars[name].extend(rows[:, k].tolist())
 
 
 def _rng(value: Any) -> Any:

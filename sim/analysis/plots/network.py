@@ -175,7 +175,7 @@ def actor_network(model: CoordinationModel, ax: Axes | None = None, *, title: st
 
     if title is None:
         measures = "+".join(getattr(model, "measures", ())) or "no measures"
-        title = f"{model.structure} ({measures}), week {model.steps}"
+        title = f"{model.structure} ({measures}), week {model.week}"
     if title:
         ax.set_title(title, fontsize=10)
     return fig

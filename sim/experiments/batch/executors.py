@@ -21,10 +21,11 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
-from multiprocessing import get_context
-from multiprocessing.connection import wait
+from multiprocessing import get_context, util
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ from .work import Outcome, execute, failed
 from .worker import serve
 
 DASK_POLL = 0.2  # seconds between looks at the shutdown flag while Dask futures run
+# a worker's finalizer runs at exit before multiprocessing terminates (SIGTERM) and joins its children;
+# multiprocessing.Pool registers its own at 15 the same way
+EXIT_PRIORITY = 20
 
 
 def start_method() -> str:
@@ -62,7 +66,14 @@ class _Job:
 
 
 class _Worker:
-    """One local worker process and the pipe to it."""
+    """One local worker process and the pipe to it.
+
+    A worker ignores SIGTERM (see :mod:`~sim.batch.worker`) and ends when its pipe closes, so the
+    parent must never be left waiting for it: multiprocessing's exit handler only sends SIGTERM to
+    its children and then joins them, forever for a worker whose pipe is still open.  Hence a
+    finalizer that kills it: run by :meth:`end`, when the object is collected, or at the parent's
+    exit before that handler joins, whichever comes first.
+    """
 
     def __init__(self, scenario: Scenario, siblings: list[_Worker]) -> None:
         context = get_context(start_method())
@@ -73,6 +84,7 @@ class _Worker:
                                        name="sim-worker")
         self.process.start()
         child.close()
+        self._finalizer = util.Finalize(self, _stop, args=(self.process, self.conn), exitpriority=EXIT_PRIORITY)
         self.job: _Job | None = None
 
     def give(self, task: list[RunSpec]) -> None:
@@ -93,10 +105,15 @@ class _Worker:
         return None
 
     def end(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
-        self.conn.close()
+        """Kill the process if it still runs, reap it (its exit code then says how it died), close the pipe."""
+        self._finalizer()
+
+
+def _stop(process: BaseProcess, conn: Connection) -> None:
+    if process.is_alive():
+        process.kill()
+    process.join()
+    conn.close()
 
 
 class _Queue:
@@ -114,7 +131,7 @@ class _Queue:
 
 
 def local(tasks: Iterable[list[RunSpec]], scenario: Scenario, workers: int, limit: float,
-          shutdown: Shutdown) -> Iterator[Outcome]:
+          shutdown: Shutdown) -> Generator[Outcome, None, None]:
     """Run tasks on ``workers`` supervised processes, one task each at a time, each run within ``limit`` seconds.
 
     ``tasks`` may be a generator; it is drawn from as workers become free.
@@ -196,7 +213,7 @@ def _exit_reason(code: int | None) -> str:
 
 
 def on_dask(tasks: Iterable[list[RunSpec]], scenario: Scenario, client: Any, limit: float, shutdown: Shutdown,
-            into: tuple[str, dict[str, Any]] | None = None) -> Iterator[Outcome | Written]:
+            into: tuple[str, dict[str, Any]] | None = None) -> Generator[Outcome | Written, None, None]:
     """Run tasks on a dask.distributed cluster, one per worker in flight, releasing each result.
 
     With ``into`` (the chunk folder and the fingerprint, see :meth:`ResultFolder.destination`) each

@@ -13,7 +13,7 @@ import itertools
 import math
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -170,11 +170,14 @@ def run_specs(todo: Iterable[RunSpec], scenario: Scenario, folder: ResultFolder,
         directory, fingerprint = folder.destination()
         shared = workers_see(client, directory)
         folder.invocation["results_written_by"] = "dask workers" if shared else "this process"
-        outcomes: Iterable[Outcome | Written] = on_dask(tasks, scenario, client, limit, shutdown,
+        outcomes: Generator[Outcome | Written, None, None] = on_dask(tasks, scenario, client, limit, shutdown,
                                                         (directory, fingerprint) if shared else None)
     else:  # never more processes than tasks
         outcomes = local(tasks, scenario, min(workers, -(-missing // size)), limit, shutdown)
-    with tqdm(total=total, initial=total - missing, unit="run", disable=quiet, desc=scenario.name) as bar:
+    # closed here, however the loop ends: an executor stops its workers in its `finally`, which a generator left
+    # suspended runs only once collected, and a failed commit's traceback can keep it alive until exit
+    with contextlib.closing(outcomes), tqdm(total=total, initial=total - missing, unit="run", disable=quiet,
+                                            desc=scenario.name) as bar:
         for outcome in outcomes:
             folder.commit(outcome)
             bar.update(len(outcome))
