@@ -1,4 +1,4 @@
-"""Tests of the data layer: shipped tables, the synthetic default set, user CSVs, errors."""
+"""Tests of the data layer: shipped tables, the two municipality sets, user CSVs, errors."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ from sim.simulation.datasets import (
     MUNICIPALITY_COLUMNS,
     RER_ALPHA,
     DataError,
+    fit_rer_alpha,
     load_actors,
     load_municipalities,
     synthetic_municipalities,
 )
 
 DEFAULT = load_municipalities()
+SYNTHETIC = load_municipalities("synthetic")
 COUNTIES = pd.read_csv(resources.files("sim.data").joinpath("counties.csv"), dtype={"county_number": int})
 
 
@@ -32,21 +34,89 @@ def write(tmp_path: Path, text: str, name: str = "kommuner.csv") -> Path:
     return path
 
 
-# --- the synthetic default set ------------------------------------------------------------
+# --- both shipped sets -----------------------------------------------------------------------
 
 
-def test_default_set_shape_and_types() -> None:
-    assert len(DEFAULT) == 357
-    assert tuple(DEFAULT.columns) == MUNICIPALITY_COLUMNS
-    assert DEFAULT["number"].is_unique
+@pytest.mark.parametrize("name", DATASETS)
+def test_shipped_set_shape_and_types(name: str) -> None:
+    frame = load_municipalities(name)
+    assert len(frame) == 357
+    assert tuple(frame.columns) == MUNICIPALITY_COLUMNS
+    assert frame["number"].is_unique
     for column in ("number", "county", "population", "size_class"):
-        assert DEFAULT[column].dtype == np.int64
-    assert DEFAULT["rer_funding_nok"].dtype == np.float64
-    assert DEFAULT["name"].map(type).eq(str).all()
+        assert frame[column].dtype == np.int64
+    assert frame["rer_funding_nok"].dtype == np.float64
+    assert frame["name"].map(type).eq(str).all()
+    assert set(frame["size_class"]) == {0, 1, 2}
+    counts = frame.groupby("county").size()
+    assert counts.to_dict() == dict(zip(COUNTIES["county_number"], COUNTIES["municipality_count"]))
+    assert (frame["number"] // 100 == frame["county"]).all()
+    # a shipped set is a whole country: it shares the 100 MNOK over its own rows, whatever rer_pot says
+    assert frame["rer_funding_nok"].sum() == pytest.approx(100e6)
+    pd.testing.assert_frame_equal(load_municipalities(name, rer_pot="loaded"), frame)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_shipped_set_runs_through_actors_model_and_scenario(name: str, tmp_path: Path) -> None:
+    from sim.experiments.batch.fingerprint import fingerprint
+    from sim.experiments.scenario import load_scenario
+    from sim.simulation.model import CoordinationModel
+
+    assert load_actors(name).municipalities.equals(load_municipalities(name))
+    file = write(tmp_path, f'name = "s"\nstructures = ["baseline"]\nweeks = 2\nmunicipalities = "{name}"\n', "s.toml")
+    scenario = load_scenario(file)
+    assert scenario.municipalities == name  # a dataset name, not a path beside the file
+    assert fingerprint(scenario)["scenario"]["municipalities"] == name
+    model = CoordinationModel("baseline", municipalities=scenario.municipalities, rng=1)
+    model.run_weeks(2)
+    assert model.actors.municipalities.equals(load_municipalities(name))
+
+
+# --- the default set: SSB table 07459, 1 January 2024 (docs/DATA.md) -----------------------
+
+SSB_2024_SHA256 = "3c4a3d31eca64165d64a6abccbf8ca8cadc0bfd438957d9ab536cd94d28b7399"  # PROVENANCE of the extraction
+
+
+def test_default_set_is_the_ssb_2024_extraction() -> None:
+    import hashlib
+
+    shipped = resources.files("sim.data").joinpath("municipalities.csv").read_bytes()
+    assert hashlib.sha256(shipped).hexdigest() == SSB_2024_SHA256
+    assert shipped.startswith(b"number,name,county,population\n0301,Oslo-Oslove,03,717710\n")
+    assert DEFAULT["population"].sum() == 5_550_203  # SSB's national total, 1 January 2024
+    assert not DEFAULT["name"].str.startswith("Syntetisk").any()
+
+
+def test_default_set_size_figures() -> None:
+    # SSB 07459, 1 January 2024; DOMAIN.md's figures are NPK's for 2020 (356 municipalities), the synthetic set's targets
+    population = DEFAULT["population"]
+    assert [(population < 1_000).sum(), (population > 25_000).sum(), (population > 50_000).sum()] == [23, 49, 20]
+    assert DEFAULT["size_class"].value_counts().sort_index().tolist() == [174, 117, 66]
+    largest = DEFAULT[population > 100_000].sort_values("population", ascending=False)
+    assert largest["number"].tolist() == [301, 4601, 5001, 1103, 3201, 4204, 3301]  # the same seven as in 2020
+    assert largest["population"].iloc[0] == 717_710
+    smallest = DEFAULT.nsmallest(1, "population")
+    assert (smallest["number"].item(), smallest["name"].item(), smallest["population"].item()) == (1151, "Utsira", 215)
+
+
+def test_default_set_names_repeat_so_join_on_number() -> None:
+    # csdata's name forms (e.g. "Oslo-Oslove"); Herøy and Våler are two municipalities each
+    doubled = DEFAULT[DEFAULT["name"].duplicated(keep=False)].sort_values("number")
+    assert list(zip(doubled["number"], doubled["name"])) == [
+        (1515, "Herøy"), (1818, "Herøy"), (3114, "Våler"), (3419, "Våler")]
+
+
+def test_the_two_sets_differ() -> None:
+    assert DEFAULT["number"].is_unique and SYNTHETIC["number"].is_unique
+    assert not DEFAULT["population"].equals(SYNTHETIC["population"])
+    assert SYNTHETIC["name"].str.startswith("Syntetisk kommune").sum() == 350
+
+
+# --- the synthetic set (dataset "synthetic", sim/data/synthetic.py) ---------------------------
 
 
 def test_published_counts_hold_exactly() -> None:
-    population = DEFAULT["population"]
+    population = SYNTHETIC["population"]
     assert (population < 1_000).sum() == 21
     assert (population > 25_000).sum() == 44
     assert (population > 50_000).sum() == 19
@@ -57,24 +127,15 @@ def test_published_counts_hold_exactly() -> None:
 
 
 def test_named_seven_are_the_largest() -> None:
-    largest = DEFAULT.nlargest(7, "population")
+    largest = SYNTHETIC.nlargest(7, "population")
     expected = {301: "Oslo", 4601: "Bergen", 5001: "Trondheim", 1103: "Stavanger", 3201: "Bærum", 4204: "Kristiansand", 3301: "Drammen"}
     assert dict(zip(largest["number"], largest["name"])) == expected
-    assert DEFAULT.loc[DEFAULT["number"] == 301, "population"].item() == 693_494
-
-
-def test_each_size_class_non_empty() -> None:
-    assert set(DEFAULT["size_class"]) == {0, 1, 2}
-
-
-def test_county_counts_match_counties_csv() -> None:
-    counts = DEFAULT.groupby("county").size()
-    assert counts.to_dict() == dict(zip(COUNTIES["county_number"], COUNTIES["municipality_count"]))
-    assert (DEFAULT["number"] // 100 == DEFAULT["county"]).all()
+    assert SYNTHETIC.loc[SYNTHETIC["number"] == 301, "population"].item() == 693_494
 
 
 def test_regenerating_csv_gives_identical_bytes() -> None:
-    shipped = resources.files("sim.data").joinpath("municipalities.csv").read_bytes()
+    assert synthetic.OUTPUT == "municipalities_synthetic.csv"
+    shipped = resources.files("sim.data").joinpath(synthetic.OUTPUT).read_bytes()
     assert synthetic.render().encode("utf-8") == shipped
 
 
@@ -82,19 +143,21 @@ def test_regenerating_csv_gives_identical_bytes() -> None:
 
 
 def test_rer_oslo_and_total() -> None:
-    oslo = DEFAULT.loc[DEFAULT["name"] == "Oslo", "rer_funding_nok"].item()
+    # 002 §RER: Oslo gets 18 MNOK of the 100 MNOK; the shipped RER_ALPHA gives it within 0.05 MNOK
+    oslo = DEFAULT.loc[DEFAULT["number"] == 301, "rer_funding_nok"].item()
     assert oslo == pytest.approx(18e6, abs=0.05e6)
     assert DEFAULT["rer_funding_nok"].sum() == pytest.approx(100e6)
 
 
 def test_rer_alpha_is_the_fit_to_oslo_18_mnok() -> None:
+    alpha = fit_rer_alpha()  # bisection on the default set
+    assert RER_ALPHA == round(alpha, 4), f"refit: RER_ALPHA = {alpha:.4f}"
     population = DEFAULT["population"].to_numpy(dtype=float)
-    low, high = 0.5, 2.0
-    for _ in range(60):
-        alpha = (low + high) / 2
-        share = population.max() ** alpha / (population**alpha).sum()
-        low, high = (alpha, high) if share < 0.18 else (low, alpha)
-    assert RER_ALPHA == pytest.approx(alpha, abs=1e-4)
+    oslo = DEFAULT.loc[DEFAULT["number"] == 301, "population"].item()
+    assert oslo**alpha / (population**alpha).sum() == pytest.approx(0.18, abs=1e-9)
+    assert fit_rer_alpha(DEFAULT, oslo_nok=100e6 * oslo / population.sum()) == pytest.approx(1.0)  # the linear key
+    with pytest.raises(ValueError, match="Oslo"):
+        fit_rer_alpha(DEFAULT[DEFAULT["number"] != 301])
 
 
 def test_rer_grows_with_population() -> None:
@@ -136,11 +199,11 @@ def test_every_county_has_one_statsforvalter_and_one_korus() -> None:
 
 
 def test_unknown_dataset_name() -> None:
-    with pytest.raises(DataError, match="'name'.*sweden.*norway"):
+    with pytest.raises(DataError, match="'name'.*sweden.*norway, synthetic"):
         load_actors("sweden")
-    with pytest.raises(DataError, match="sweden.*norway"):
+    with pytest.raises(DataError, match="sweden.*norway, synthetic"):
         load_municipalities("sweden")
-    assert DATASETS == ("norway",)
+    assert DATASETS == ("norway", "synthetic")
 
 
 # --- user CSVs -------------------------------------------------------------------------------
@@ -154,10 +217,11 @@ def test_user_csv_round_trip(tmp_path: Path) -> None:
     assert frame["statsforvalter"].tolist() == ["SF-VL", "SF-OAOB", "SF-NRL"]
     assert frame["korus"].tolist() == ["KORUS-BERGEN", "KORUS-OSLO", "KORUS-NORD"]
     assert frame["size_class"].tolist() == [2, 2, 0]
-    national = load_municipalities().set_index("name")["rer_funding_nok"]
+    national = load_municipalities().set_index("number")
     assert frame["rer_funding_nok"].sum() < 100e6  # a subset keeps its national amounts (rer_pot="national")
-    assert frame.set_index("name").loc["Oslo", "rer_funding_nok"] == pytest.approx(18e6, rel=0.02)  # 700,000 here
-    assert national["Oslo"] == pytest.approx(18e6, rel=0.01)
+    oslo = national.loc[301, "rer_funding_nok"] * (700_000 / national.loc[301, "population"]) ** RER_ALPHA
+    assert frame.set_index("name").loc["Oslo", "rer_funding_nok"] == pytest.approx(oslo)  # 700,000 here
+    assert national.loc[301, "rer_funding_nok"] == pytest.approx(18e6, rel=0.01)
     assert load_municipalities(path, rer_pot="loaded")["rer_funding_nok"].sum() == pytest.approx(100e6)
     again = load_municipalities(write(tmp_path, frame[["number", "name", "county", "population"]].to_csv(index=False), "again.csv"))
     pd.testing.assert_frame_equal(again, frame)
@@ -205,7 +269,7 @@ def test_synthetic_municipalities_scale() -> None:
     assert len(frame) == 3570 and frame["number"].is_unique
     assert tuple(frame.columns) == MUNICIPALITY_COLUMNS
     population = frame["population"]
-    assert [(population < 1_000).sum(), (population > 25_000).sum(), (population > 100_000).sum()] == [210, 440, 70]
+    assert [(population < 1_000).sum(), (population > 25_000).sum(), (population > 100_000).sum()] == [230, 490, 70]
     assert population.mean() == pytest.approx(DEFAULT["population"].mean())
     assert frame["rer_funding_nok"].sum() == pytest.approx(100e6)
 

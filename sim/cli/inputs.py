@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from sim.experiments.clusters import QUEUES, dask_client, job_cluster, resources_from
 from sim.experiments.scenario import Cluster, Scenario, ScenarioError, load_scenario
-from sim.simulation.datasets import load_municipalities
+from sim.simulation.datasets import DATASETS, load_municipalities
 
 
 class Input(NamedTuple):
@@ -25,7 +25,7 @@ class Input(NamedTuple):
 def load(args: argparse.Namespace) -> Input:
     """Read ``args.scenario``, and the municipality file it names, so that a bad one is refused before any run."""
     scenario = load_scenario(args.scenario)
-    if scenario.municipalities != "norway":
+    if scenario.municipalities not in DATASETS:
         load_municipalities(scenario.municipalities)
     out = Path(args.out) if args.out else scenario.output_dir
     return Input(scenario, Path(args.scenario).read_text(encoding="utf-8"), out)

@@ -1,1 +1,1 @@
-"""Shipped data tables (CSV) and the deterministic generator of the synthetic municipalities."""
+"""Shipped data tables (CSV): actors, the SSB 2024 municipalities, and the generator of the synthetic set."""

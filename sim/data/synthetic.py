@@ -1,14 +1,16 @@
-"""Deterministic generator of the synthetic default municipalities (``municipalities.csv``).
+"""Deterministic generator of the synthetic municipalities (``municipalities_synthetic.csv``, dataset ``"synthetic"``).
 
-Real per-municipality populations (SSB table 07459) cannot be downloaded where this
-package is built, so the default set is synthetic but matches Norway's published size
-distribution (DOMAIN.md, NPK January 2020): the seven municipalities above 100,000 carry
-their real numbers and approximate 2020 populations; the other 350 follow a monotone
-quantile function, linear in log-population between the anchor ranks below, and are
-interleaved over the counties of ``counties.csv``.  No randomness is used.
+This set was the default while real per-municipality populations (SSB table 07459) could
+not be obtained where the package was built; the default ``"norway"`` set
+(``municipalities.csv``) now holds SSB's 1 January 2024 figures, and this one ships beside
+it as dataset ``"synthetic"``.  It matches Norway's published size distribution
+(DOMAIN.md, NPK January 2020): the seven municipalities above 100,000 carry their real
+numbers and approximate 2020 populations; the other 350 follow a monotone quantile
+function, linear in log-population between the anchor ranks below, and are interleaved
+over the counties of ``counties.csv``.  No randomness is used.
 
-``python -m sim.data.synthetic`` rewrites ``municipalities.csv``; the tests check that
-the committed file equals :func:`render` byte for byte.  See ``docs/DATA.md``.
+``python -m sim.data.synthetic`` rewrites ``municipalities_synthetic.csv``; the tests check
+that the committed file equals :func:`render` byte for byte.  See ``docs/DATA.md``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import math
 from pathlib import Path
 
 HERE = Path(__file__).parent
+OUTPUT = "municipalities_synthetic.csv"
 
 # The seven municipalities above 100,000 (DOMAIN.md), largest first:
 # (number, name, approximate population 1 January 2020).
@@ -89,15 +92,15 @@ def build() -> list[tuple[int, str, int, int]]:
 
 
 def render() -> str:
-    """The CSV text of ``municipalities.csv`` (numbers zero-padded as SSB writes them)."""
+    """The CSV text of ``municipalities_synthetic.csv`` (numbers zero-padded as SSB writes them)."""
     lines = ["number,name,county,population"]
     lines += [f"{number:04d},{name},{county:02d},{population}" for number, name, county, population in build()]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
-    """Rewrite ``municipalities.csv`` next to this module."""
-    (HERE / "municipalities.csv").write_text(render(), encoding="utf-8", newline="")
+    """Rewrite ``municipalities_synthetic.csv`` next to this module."""
+    (HERE / OUTPUT).write_text(render(), encoding="utf-8", newline="")
 
 
 if __name__ == "__main__":

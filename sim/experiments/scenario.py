@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from sim.simulation.checks import MAX_COUNT, MAX_SEED, MAX_WEEKS, is_number, shown
+from sim.simulation.datasets import DATASETS
 from sim.simulation.parameters import BY_NAME, suggest, validate
 from sim.simulation.structures import (
     Measure,
@@ -554,7 +555,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}.") from None
     scenario = scenario_from_dict(data, str(path))
-    if scenario.municipalities != "norway" and not Path(scenario.municipalities).is_absolute():
+    if scenario.municipalities not in DATASETS and not Path(scenario.municipalities).is_absolute():
         scenario = scenario.model_copy(update={"municipalities": str(path.parent / scenario.municipalities)})
     return scenario
 

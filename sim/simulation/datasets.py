@@ -1,7 +1,9 @@
 """Load and validate the actor tables and municipality populations the simulation runs on.
 
 Every table ships as a CSV in ``sim/data`` (sources per figure in ``docs/DATA.md``).
-Municipalities can also come from a user's CSV (e.g. an export of SSB table 07459) or
+Two municipality sets ship: ``"norway"`` (the default: SSB table 07459, 1 January 2024)
+and ``"synthetic"`` (the earlier stand-in built by ``sim.data.synthetic``).
+Municipalities can also come from a user's CSV (e.g. another export of SSB table 07459) or
 a DataFrame; they are validated here, once, so the simulation core can trust them.
 """
 
@@ -18,13 +20,20 @@ import pandas as pd
 
 from .checks import shown
 
-DATASETS: tuple[str, ...] = ("norway",)
+# Shipped municipality sets -> their file in sim/data.  "norway" (the default) holds SSB table 07459,
+# 1 January 2024 (NLOD 2.0; docs/DATA.md); "synthetic" the stand-in that matches the published size
+# distribution, written by ``python -m sim.data.synthetic``.
+DATASET_FILES: dict[str, str] = {"norway": "municipalities.csv", "synthetic": "municipalities_synthetic.csv"}
+DATASETS: tuple[str, ...] = tuple(DATASET_FILES)
 
 # RER grant (002 §"Rådgivende enheter for russaker"): 100 MNOK/year by the social-assistance
-# key.  The key is modelled as population**RER_ALPHA; RER_ALPHA was fitted once (bisection) on
-# the default set so that Oslo gets 18 MNOK, as the seed states.  docs/DATA.md shows the fit.
+# key.  The key is modelled as population**RER_ALPHA; RER_ALPHA is fit_rer_alpha() on the
+# default set (Oslo gets 18 MNOK, as the seed states), rounded to 4 decimals; a test re-runs
+# the fit.  docs/DATA.md shows it.
 RER_TOTAL_NOK = 100_000_000.0
-RER_ALPHA = 1.1293
+RER_OSLO_NOK = 18_000_000.0
+OSLO = 301
+RER_ALPHA = 1.1314
 
 # SSB size classes (DOMAIN.md): 0 = under 5,000; 1 = 5,000-19,999; 2 = 20,000 and over.
 SIZE_CLASS_BOUNDS: tuple[int, int] = (5_000, 20_000)
@@ -233,7 +242,7 @@ def _read_source(source: str | os.PathLike[str] | pd.DataFrame) -> tuple[pd.Data
     if isinstance(source, pd.DataFrame):
         return source.copy(), "<DataFrame>"
     if isinstance(source, str) and source in DATASETS:
-        return _read_shipped("municipalities.csv"), f"municipalities.csv (dataset {source!r})"
+        return _read_shipped(DATASET_FILES[source]), f"{DATASET_FILES[source]} (dataset {source!r})"
     if not isinstance(source, str | os.PathLike):
         raise DataError(f"municipalities: expected a dataset name ({', '.join(DATASETS)}), a CSV path or a DataFrame, "
                         f"got {shown(source)}.")
@@ -262,14 +271,16 @@ def load_municipalities(source: str | os.PathLike[str] | pd.DataFrame = "norway"
                         rer_pot: str = "national") -> pd.DataFrame:
     """Municipalities with their regional offices, SSB size class and RER grant, in input order.
 
-    ``source`` is a dataset name (``"norway"``: the shipped synthetic set, docs/DATA.md),
-    a CSV path, or a DataFrame, with columns number, name, population and optionally
-    county (header aliases in ``COLUMN_ALIASES``).  Without a county column the county
-    is number // 100.  Any rule broken raises :class:`DataError`.  The RER grant
-    (``rer_funding_nok``, 002 §RER: 100 MNOK by the social-assistance key, modelled as
-    population**RER_ALPHA) is shared by the national key (``rer_pot="national"``: a
-    regional subset gets what its municipalities get in the whole country, the key's
-    total taken from the shipped national set) or over the rows loaded (``"loaded"``).
+    ``source`` is a dataset name (``"norway"``: SSB table 07459, 1 January 2024;
+    ``"synthetic"``: the synthetic stand-in; docs/DATA.md), a CSV path, or a DataFrame,
+    with columns number, name, population and optionally county (header aliases in
+    ``COLUMN_ALIASES``).  Without a county column the county is number // 100.  Any rule
+    broken raises :class:`DataError`.  The RER grant (``rer_funding_nok``, 002 §RER:
+    100 MNOK by the social-assistance key, modelled as population**RER_ALPHA) is shared
+    by the national key (``rer_pot="national"``: a regional subset gets what its
+    municipalities get in the whole country, the key's total taken from the default
+    ``"norway"`` set) or over the rows loaded (``"loaded"``).  A shipped dataset is a
+    whole country, so it shares the 100 MNOK over its own rows either way.
     """
     if rer_pot not in RER_POTS:
         raise DataError(f"rer_pot must be one of {', '.join(RER_POTS)}, got {shown(rer_pot)}.")
@@ -296,16 +307,42 @@ def load_municipalities(source: str | os.PathLike[str] | pd.DataFrame = "norway"
     if names.eq("").any():
         row = _first(names.eq(""))
         raise _fail(file, "name", f"data row {row + 1} (number {numbers[row]}) is empty", "a non-empty name")
-    key_total = _national_key_total() if rer_pot == "national" else None
+    if isinstance(source, str) and source in DATASETS:
+        key_total = _national_key_total(source)
+    else:
+        key_total = _national_key_total() if rer_pot == "national" else None
     return _enrich(numbers, names.to_numpy(), _counties(frame, numbers, file), population, file, key_total)
 
 
 @cache
-def _national_key_total() -> float:
-    """Σ population**RER_ALPHA over the shipped national set: the denominator of the national RER key."""
-    population = _integers(_read_shipped("municipalities.csv")["population"], "municipalities.csv", "population",
-                           "integers", high=MAX_POPULATION)
+def _national_key_total(dataset: str = "norway") -> float:
+    """Σ population**RER_ALPHA over a shipped national set: the denominator of the national RER key."""
+    file = DATASET_FILES[dataset]
+    population = _integers(_read_shipped(file)["population"], file, "population", "integers", high=MAX_POPULATION)
     return float((population.astype("float64") ** RER_ALPHA).sum())
+
+
+def fit_rer_alpha(municipalities: pd.DataFrame | None = None, oslo_nok: float = RER_OSLO_NOK,
+                  iterations: int = 60) -> float:
+    """The exponent of the RER key that gives Oslo ``oslo_nok`` of the 100 MNOK: how ``RER_ALPHA`` was found.
+
+    Bisection on [0.5, 2] for alpha with Oslo's share population**alpha / Σ population**alpha
+    equal to ``oslo_nok`` / ``RER_TOTAL_NOK`` (the share grows with alpha, since Oslo is the
+    largest).  ``municipalities`` needs columns number and population; default: the
+    ``"norway"`` set.  ``RER_ALPHA`` is this value for the default set, rounded to 4 decimals.
+    """
+    frame = load_municipalities() if municipalities is None else municipalities
+    population = frame["population"].to_numpy(dtype="float64")
+    oslo = population[frame["number"].to_numpy() == OSLO]
+    if len(oslo) != 1:
+        raise ValueError(f"fit_rer_alpha: the municipalities must hold Oslo ({OSLO:04d}) once, found {len(oslo)}")
+    target = oslo_nok / RER_TOTAL_NOK
+    low, high = 0.5, 2.0
+    for _ in range(iterations):
+        alpha = (low + high) / 2
+        share = oslo[0] ** alpha / (population**alpha).sum()
+        low, high = (alpha, high) if share < target else (low, alpha)
+    return (low + high) / 2
 
 
 def load_actors(name: str = "norway") -> Actors:
@@ -337,9 +374,11 @@ def shipped_actors(name: str = "norway") -> Actors:
 def synthetic_municipalities(n: int, seed: int = 0) -> pd.DataFrame:
     """A set of ``n`` municipalities with the default size distribution, for scaling benchmarks.
 
-    Row i copies the default municipality at population quantile (i + 0.5) / n, so a
-    multiple of 357 repeats every default municipality equally often and keeps the
-    published counts in proportion.  Copy k > 0 gets number k * 10,000 + the default
+    Built on the default ``"norway"`` set (the real 2024 populations), so ``n = 357`` has
+    the default populations and a multiple of 357 scales the real country.  Row i copies
+    the default municipality at population quantile (i + 0.5) / n, so a multiple of 357
+    repeats every default municipality equally often and keeps its size counts in
+    proportion.  Copy k > 0 gets number k * 10,000 + the default
     number (numbers may exceed 9999, which :func:`load_municipalities` would refuse)
     and the name suffix " (kopi k)"; county, offices and size class are the original's.
     The RER grant shares 100 MNOK over the n rows.  ``seed`` only permutes the row

@@ -18,6 +18,7 @@ from . import rng as counter_rng
 from .checks import MAX_SEED, MAX_WEEKS, shown, whole_number
 from .core import advance_weeks, entry_point, weekly
 from .datasets import (
+    DATASETS,
     RER_POTS,
     SIZE_CLASS_NAMES,
     Actors,
@@ -97,8 +98,10 @@ class CoordinationModel(mesa.Model):
         measures: measures of seed 002 §5.4 switched on, combinable with any model: names, or a mapping of
             name -> :class:`~sim.structures.Measure` for measures built in code.
         engine: ``"numba"`` (compiled kernels) or ``"python"`` (the same rules in the agents' methods).
-        municipalities: ``"norway"`` (shipped synthetic set), a CSV path or a DataFrame.
-        n_municipalities: if given, a synthetic set of this many municipalities instead.
+        municipalities: a shipped dataset, ``"norway"`` (default: SSB table 07459, 1 January 2024) or
+            ``"synthetic"`` (the synthetic stand-in), a CSV path or a DataFrame (docs/DATA.md).
+        n_municipalities: if given, a scaled set of this many municipalities instead, copied from the
+            default set (:func:`~sim.simulation.datasets.synthetic_municipalities`).
         horizon_weeks: if given, ``running`` turns False after this many weeks.
         mandate_change_week: the scenario's premise about a change of mandate (seed 000 model 3):
             the week from which arenas whose decision rights wait for it hold them; ``None``
@@ -472,15 +475,16 @@ def _rng(value: Any) -> Any:
 
 def _actors(municipalities: str | os.PathLike[str] | pd.DataFrame, n_municipalities: int | None,
             rer_pot: str) -> Actors:
-    base = shipped_actors()
+    base = shipped_actors()  # the actor tables, which every dataset shares
     if rer_pot not in RER_POTS:
         raise ValueError(f"rer_pot must be one of {', '.join(RER_POTS)}, got {shown(rer_pot)}.")
     if not isinstance(municipalities, str | os.PathLike | pd.DataFrame):
-        raise ValueError(f"municipalities must be \"norway\", a CSV path or a DataFrame, got {shown(municipalities)}.")
+        raise ValueError(f"municipalities must be a dataset name ({', '.join(DATASETS)}), a CSV path or a DataFrame, "
+                         f"got {shown(municipalities)}.")
     if n_municipalities is not None:
         table = synthetic_municipalities(whole_number(n_municipalities, "n_municipalities", 1, 10**6, also=", or None"))
-    elif isinstance(municipalities, str) and municipalities == "norway":
-        return base
+    elif isinstance(municipalities, str) and municipalities in DATASETS:
+        return shipped_actors(municipalities)  # parsed once per process, like the default
     else:
         table = load_municipalities(municipalities, rer_pot)
     return Actors(base.ministries, base.directorates, base.regional_offices, table)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.simulation.datasets import DATASETS
 from sim.simulation.provenance import code_hash
 
 from ..scenario import Scenario
@@ -29,7 +30,7 @@ OPEN_FIELDS = ("name", "description", "output", "run_time_limit", "structure_fil
 def fingerprint(scenario: Scenario) -> dict[str, Any]:
     """Everything but a run's identity that decides its result; runs mix in one folder only if this is equal."""
     resolved = {k: v for k, v in scenario.model_dump(mode="json").items() if k not in OPEN_FIELDS}
-    if scenario.municipalities != "norway":  # the file's contents decide, not where it lies
+    if scenario.municipalities not in DATASETS:  # the file's contents decide, not where it lies (a dataset: the code hash)
         resolved["municipalities"] = "sha256:" + hashlib.sha256(Path(scenario.municipalities).read_bytes()).hexdigest()
     return {"scenario": resolved, "version": __version__, "code": code_hash()}
 
