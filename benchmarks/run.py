@@ -141,8 +141,8 @@ if Path("sim/experiments").is_dir():  # the tree measured is the working directo
     from sim.experiments.batch import run_batch
     from sim.experiments.scenario import load_scenario
 else:  # --against a commit from before the three packages
-    from sim.experiments.batch import run_batch
-    from sim.experiments.scenario import load_scenario
+    from sim.batch import run_batch
+    from sim.scenario import load_scenario
 scenario = load_scenario(Path("scenarios") / "compare_models.toml")
 with tempfile.TemporaryDirectory() as out:  # compile or load the kernels before timing
     run_batch(scenario.model_copy(update={"replications": 1, "weeks": 2}), out=out, workers=1, quiet=True)
