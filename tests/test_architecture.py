@@ -105,4 +105,7 @@ def test_the_parser_imports_nothing_heavy_and_the_entry_point_no_command():
     entry = ast.parse((PACKAGE / "cli" / "entry.py").read_text(encoding="utf-8"))
     top = {n.module if isinstance(n, ast.ImportFrom) else n.names[0].name for n in entry.body
            if isinstance(n, ast.Import | ast.ImportFrom)}
-    assert top <= {"__future__", *sys.stdlib_module_names, "exits", "parser"}, top
+    assert top <= {"__future__", *sys.stdlib_module_names, "exits", "parser", "sim.experiments.machine"}, top
+    machine = ast.parse((PACKAGE / "experiments" / "machine.py").read_text(encoding="utf-8"))  # the cores: os only
+    assert {n.module if isinstance(n, ast.ImportFrom) else n.names[0].name for n in machine.body
+            if isinstance(n, ast.Import | ast.ImportFrom)} <= {"__future__", *sys.stdlib_module_names}

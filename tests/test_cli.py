@@ -150,3 +150,28 @@ def test_a_first_run_says_it_compiles_the_kernels_and_compiles_them_once_before_
     assert "compiling the simulation kernels once" in err and "compiled in 12 s" in err and calls == [1]
     assert main(["report", str(tmp_path / "nothing")]) == 2  # a command that does not simulate compiles nothing
     assert calls == [1]
+
+
+HEAVY = ("numba", "pandas", "scipy", "mesa", "dask")
+_PROBE = """
+import sys
+from sim.cli import main
+try:
+    code = main({argv!r})
+except SystemExit as exc:
+    code = exc.code
+print(sorted(m for m in {heavy!r} if m in sys.modules), code)
+"""
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["--help"], 0), (["batch", "--help"], 0), (["report", "--help"], 0), (["view", "--help"], 0),
+    (["diff", "--help"], 0), (["batch"], 2), (["frobnicate"], 2),
+    (["batch", "scenarios/compare_models.toml", "--workers", "0"], 2),
+    (["batch", "scenarios/compare_models.toml", "--rerun-stale"], 2),
+    (["run", "scenarios/model2.toml", "--out", ""], 2),
+])
+def test_help_usage_errors_and_bad_options_load_none_of_the_simulation_stack(argv, code):
+    done = subprocess.run([sys.executable, "-c", _PROBE.format(argv=argv, heavy=HEAVY)], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip().splitlines()[-1] == f"[] {code}", done.stdout + done.stderr

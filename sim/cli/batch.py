@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.experiments.batch import run_batch
 from sim.experiments.batch.planning import duration, make_plan
-from sim.experiments.batch.run import cores
+from sim.experiments.machine import cores
 from sim.experiments.batch.tables import factors
 from sim.experiments.scenario import ScenarioError
 from sim.experiments.structural import is_structural
