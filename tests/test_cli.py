@@ -93,12 +93,18 @@ def test_compare_report_prints_both_tables_in_100_columns_and_saves_them(tiny_ba
     assert lines[0] == str(tiny_batch)
     assert max(len(line) for line in lines if str(tmp_path) not in line and str(tiny_batch) not in line) <= 100
     assert sum(line.startswith(CRITERIA) for line in lines) == 6 + 14  # verdict rows, then ordering rows
-    assert re.fullmatch(r"\d+ of 14 orderings reproduced; \d+ of 18 cells agree", lines[-1])
+    assert re.fullmatch(r"\d+ of 14 orderings reproduced; \d+ of 18 cells agree in ordering \(.\), \d+ of 18 in label",
+                        lines[-1])
     assert sorted(p.name for p in (tmp_path / "ref").iterdir()) == sorted(REFERENCE_FILES)
     verdicts = pd.read_csv(tmp_path / "ref" / "verdicts.csv")
     orderings = pd.read_csv(tmp_path / "ref" / "orderings.csv")
     agree = int(verdicts[["model1_agrees", "model2_agrees", "model3_agrees"]].to_numpy().sum())
-    assert lines[-1] == f"{orderings['reproduced'].sum()} of 14 orderings reproduced; {agree} of 18 cells agree"
+    same = sum(int((verdicts[f"{m}_simulated"] == verdicts[f"{m}_report"]).sum()) for m in ("model1", "model2", "model3"))
+    assert lines[-1].startswith(f"{orderings['reproduced'].sum()} of 14 orderings reproduced; {agree} of 18 cells agree "
+                                "in ordering") and lines[-1].endswith(f", {same} of 18 in label")
+    marked = [line for line in lines if line.startswith(CRITERIA)][:6]  # the mark is the ordering agreement
+    flags = verdicts[["model1_agrees", "model2_agrees", "model3_agrees"]].to_numpy()
+    assert [[cell.endswith(("✓", "*")) for cell in re.split(r"\s{2,}", line)[1:]] for line in marked] == flags.tolist()
 
 
 def test_compare_report_shows_each_orderings_out_of_sample_probability(tiny_batch, tmp_path, capsys):

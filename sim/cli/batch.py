@@ -43,7 +43,9 @@ def batch(args: argparse.Namespace) -> int:
     if args.report and len(runs):
         from sim.analysis.report import write_report  # figures and templates: loaded only for a report
 
-        print(f"report: {write_report(out)}")
+        from .report import stages
+
+        print(f"report: {write_report(out, progress=None if args.quiet else stages('sim batch --report'))}")
     if failed:
         print(f"{failed} runs failed: see {out / 'failures.parquet'}; `--resume` retries them.", file=sys.stderr)
         return EXIT_FAILED_RUNS

@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.set_defaults(handler=("search", "search"))
     report = sub.add_parser("report", help="write figures/ and one self-contained report.html of a finished batch")
     report.add_argument("folder", help="output folder of `sim batch` (or `sim sensitivity`)")
+    report.add_argument("--mandate-change", default=None, metavar="FOLDER",
+                        help="the same models under the other premise about the mandate, for the answer at the top "
+                             "(default: the finished batch beside FOLDER named FOLDER_mandate_change, or FOLDER "
+                             "without that suffix)")
     report.set_defaults(handler=("report", "report"))
     compare = sub.add_parser("compare-report",
                              help="simulated verdicts and the report's 14 orderings beside tables 4-6, for a batch")
