@@ -108,6 +108,10 @@ def test_export_writes_a_workbook_and_csv_files(sweep, tmp_path, capsys):
     book = tmp_path / "out.xlsx"
     assert main(["export", str(folder / "sweep"), "--xlsx", str(book), "--csv", str(tmp_path / "csv"),
                  "--no-steps"]) == 0
+    said = [line.split(" ...")[0] for line in capsys.readouterr().err.splitlines()]  # a line per table: no silent wait
+    assert said[0] == f"sim export: reading {folder / 'sweep'}" and said[-1] == f"sim export: saving {book}"
+    assert f"sim export: writing sheet runs of {book} (24 rows)" in said
+    assert f"sim export: writing {tmp_path / 'csv' / 'runs.csv'} (24 rows)" in said
     sheets = pd.read_excel(book, sheet_name=None)
     assert {"runs", "summary", "summary_by_point", "failures", "about"} <= set(sheets)
     assert len(sheets["runs"]) == 24

@@ -43,7 +43,7 @@ def batch(args: argparse.Namespace) -> int:
     if args.report and len(runs):
         from sim.analysis.report import write_report  # figures and templates: loaded only for a report
 
-        from .report import stages
+        from .printing import stages
 
         print(f"report: {write_report(out, progress=None if args.quiet else stages('sim batch --report'))}")
     if failed:

@@ -6,14 +6,16 @@ import argparse
 
 from sim.analysis import results
 
-from .printing import print_table
+from .printing import print_table, stages
 
 
 def export(args: argparse.Namespace) -> int:
     if not (args.xlsx or args.csv):
         raise ValueError("say what to write: --xlsx FILE.xlsx and/or --csv FOLDER")
+    say = stages("sim export")
+    say(f"reading {args.folder}" + ("" if args.no_steps else " with its weekly series"))
     loaded = results.load(args.folder, steps=not args.no_steps)
-    for path in results.export(loaded, xlsx=args.xlsx, csv=args.csv):
+    for path in results.export(loaded, xlsx=args.xlsx, csv=args.csv, progress=say):
         print(f"-> {path}")
     return 0
 
