@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -182,3 +183,27 @@ def test_the_report_opens_with_the_answer_and_what_a_change_of_mandate_changes(b
         import shutil
 
         shutil.rmtree(beside)
+
+
+def test_every_table_of_the_report_fits_a_1280_px_browser_window(batch, tmp_path):
+    """Looked at in Chromium: no table of the report (two measure sets, so one column more) needs a sideways scroll."""
+    chromium = Path("/usr/bin/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (dev extras)")
+    if not chromium.exists():
+        pytest.skip(f"no Chromium at {chromium}")
+    page_file = write_report(batch)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 2000})
+            page.goto(page_file.as_uri())
+            wide = page.evaluate("() => [...document.querySelectorAll('div.scroll')].filter(d => d.scrollWidth > "
+                                 "d.clientWidth).map(d => d.closest('section').id + ': ' + d.innerText.slice(0, 60))")
+            page.screenshot(path=str(tmp_path / "report.png"))
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+        finally:
+            browser.close()
+    assert not wide, wide

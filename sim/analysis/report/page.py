@@ -174,7 +174,8 @@ def _comparison(summary: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
                 for structure, measures in groups]
 
     present = set(summary["outcome"])
-    blocks = [[o for o in block if o in present] for block in (KEY_OUTCOMES[:4], KEY_OUTCOMES[4:])]
+    # assignments; coverage; support, cost and knowledge: three tables narrow enough for a 1280 px window
+    blocks = [[o for o in block if o in present] for block in (KEY_OUTCOMES[:4], KEY_OUTCOMES[4:7], KEY_OUTCOMES[7:])]
     return {"points": runs["point"].nunique(), "several": len({m for _, m in groups}) > 1,
             "criteria": rows(CRITERIA, True),
             "blocks": [{"outcomes": outcomes, "rows": rows(outcomes, False)} for outcomes in blocks if outcomes]}
