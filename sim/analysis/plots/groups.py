@@ -100,7 +100,7 @@ def structure_ticks(ax, groups: Groups, extra: Callable[[str], str] | None = Non
     line with ``extra``, turned 45°, so that no two labels overlap whatever their number.
     """
     n = len(groups.structures)
-    slot = ax.figure.get_figwidth() * ax.get_position().width * 72 / n  # points per cluster
+    slot = ax.get_window_extent().width * 72 / ax.figure.dpi / n  # points per cluster (a subfigure's axes too)
     chars = max(4, int(slot / (0.62 * float(ax.xaxis.get_ticklabels()[0].get_fontsize())) - 1))
     names = [textwrap.fill(s, chars, break_long_words=False, break_on_hyphens=False) for s in groups.structures]
     if all(len(line) <= chars for name in names for line in name.splitlines()):
