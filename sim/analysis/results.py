@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +110,23 @@ def diff(a: Results, b: Results, outcomes: tuple[str, ...] = CRITERIA) -> pd.Dat
                          "interval": "paired" if paired else "Welch", "differs": bool(low > 0 or high < 0),
                          "only_in": ""})
     return pd.DataFrame(rows)
+
+
+def within(results: Results, a: str, b: str) -> tuple[Results, Results]:
+    """Two structures of one batch as two sides for :func:`diff`: the runs of ``a`` and of ``b``, each labelled
+    ``"b vs a"`` so that their groups (per measure set and design point) meet; a ValueError naming the structures
+    the batch has when either is not among them or they are the same."""
+    have = list(dict.fromkeys(results.runs["structure"]))
+    missing = [s for s in (a, b) if s not in have]
+    if missing or a == b:
+        problem = f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in it" if missing else \
+            f"both are {a}"
+        raise ValueError(f"--structures A B compares two structures of {results.folder}; {problem} (it has "
+                         f"{', '.join(have)}).")
+    def side(structure: str) -> Results:
+        return replace(results, runs=results.runs[results.runs["structure"] == structure].assign(structure=f"{b} vs {a}"))
+
+    return side(a), side(b)
 
 
 def export(results: Results, *, xlsx: str | os.PathLike[str] | None = None,

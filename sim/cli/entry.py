@@ -88,6 +88,9 @@ def _refuse_options(args: argparse.Namespace) -> str | None:
         return f"--run-time-limit must be > 0 seconds, got {args.run_time_limit}."
     if getattr(args, "rerun_stale", False) and not args.resume:
         return "--rerun-stale recomputes runs of a batch being resumed; add --resume."
+    if args.command == "diff" and (args.b is None) == (args.structures is None):
+        return ("give two folders (sim diff DIR_A DIR_B) or one folder and two of its structures "
+                "(sim diff DIR --structures A B).")
     return None
 
 

@@ -21,12 +21,19 @@ def export(args: argparse.Namespace) -> int:
 
 
 def diff(args: argparse.Namespace) -> int:
-    a, b = results.load(args.a, steps=False), results.load(args.b, steps=False)
+    if args.structures:  # two structures of one batch
+        one = results.load(args.a, steps=False)
+        a, b = results.within(one, *args.structures)
+        sides = (f"A = {args.structures[0]}, B = {args.structures[1]}, both in {args.a} "
+                 f"({one.manifest['scenario'].get('name')})")
+    else:
+        a, b = results.load(args.a, steps=False), results.load(args.b, steps=False)
+        sides = (f"A = {args.a} ({a.manifest['scenario'].get('name')}), "
+                 f"B = {args.b} ({b.manifest['scenario'].get('name')})")
     table = results.diff(a, b)
     keys = [c for c in table.columns if c not in ("outcome", "n_a", "n_b", "mean_a", "mean_b", "difference",
                                                   "ci95_low", "ci95_high", "interval", "differs", "only_in")]
-    print(f"A = {args.a} ({a.manifest['scenario'].get('name')}), B = {args.b} ({b.manifest['scenario'].get('name')}); "
-          "B - A per group, 95 % CI (paired where the runs share seeds, else Welch); * = the CI excludes 0")
+    print(f"{sides}; B - A per group, 95 % CI (paired where the runs share seeds, else Welch); * = the CI excludes 0")
     both = table[table["only_in"] == ""]
     rows = [[" ".join(str(r[k]) if str(r[k]) else "(no measures)" for k in keys), r["outcome"].replace("_", " "),
              f"{r['mean_a']:.3f}", f"{r['mean_b']:.3f}", f"{r['difference']:+.3f}",
