@@ -122,15 +122,14 @@ def answer(runs: pd.DataFrame, measures: str = "", week: object = None, other: p
     """
     comparable = len(present_models(runs, measures)) >= 2
     orderings = ordering_table(runs, measures) if comparable else pd.DataFrame()
-    best = best_by_criterion(runs, measures)
+    best, held = best_by_criterion(runs, measures), _held(orderings)
     report = report_verdicts()
     rows = []
     for criterion in CRITERIA:
         rated = report[report["criterion"] == criterion].set_index("structure")["verdict"]
         top = max(SCALE[v] for v in rated)
         rows.append({"criterion": criterion, "best": best[criterion],
-                     "report_best": tuple(m for m in MODELS if SCALE[rated[m]] == top),
-                     "held": _held(orderings).get(criterion)})
+                     "report_best": tuple(m for m in MODELS if SCALE[rated[m]] == top), "held": held.get(criterion)})
     counts = {"reproduced": int(orderings["reproduced"].sum()), "total": len(orderings)} if comparable else None
     sentences = []
     if counts:
@@ -157,9 +156,9 @@ def answer(runs: pd.DataFrame, measures: str = "", week: object = None, other: p
         flips = [f"{pretty(r.criterion)}: {model_label(r.lower)} < {model_label(r.higher)} "
                  f"{'holds only' if r.reproduced_other else 'no longer holds'} with {premise(other_week)}"
                  for r in both.itertuples(index=False) if r.reproduced != r.reproduced_other]
-        other_best = best_by_criterion(other, measures)
+        other_best, other_held = best_by_criterion(other, measures), _held(theirs)
         for row in rows:
-            row["other_best"], row["other_held"] = other_best[row["criterion"]], _held(theirs).get(row["criterion"])
+            row["other_best"], row["other_held"] = other_best[row["criterion"]], other_held.get(row["criterion"])
         change = {"premise": premise(other_week), "reproduced": int(theirs["reproduced"].sum()),
                   "total": len(theirs), "flips": flips}
         moved = [pretty(r["criterion"]) for r in rows if set(r["best"]) != set(r["other_best"])]
