@@ -176,6 +176,8 @@ print(sorted(m for m in {heavy!r} if m in sys.modules), code)
     (["batch", "scenarios/compare_models.toml", "--workers", "0"], 2),
     (["batch", "scenarios/compare_models.toml", "--rerun-stale"], 2),
     (["run", "scenarios/model2.toml", "--out", ""], 2),
+    (["batch", "scenarios/no_such_scenario.toml"], 2),
+    (["batch", "README.md"], 2),  # not TOML
 ])
 def test_help_usage_errors_and_bad_options_load_none_of_the_simulation_stack(argv, code):
     done = subprocess.run([sys.executable, "-c", _PROBE.format(argv=argv, heavy=HEAVY)], capture_output=True,

@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 from sim.experiments.machine import cores
+from sim.experiments.scenario_file import ScenarioError, read_scenario_file
 
 from .exits import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERNAL
 from .parser import build_parser
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one ``sim`` command (``argv``, default the process's); its exit status (:mod:`sim.cli.exits`)."""
     args = build_parser().parse_args(argv)
     name = f"sim {args.command}"
-    refusal = _refuse_options(args)  # before the library: a bad option is answered at once
+    refusal = _refuse_options(args)  # before the library: a bad option or an unreadable file is answered at once
     if refusal:
         print(f"{name}: error: {refusal}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -33,7 +34,6 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
     # the library from here on: parsing, --help, a usage error and a bad option never load it
     from sim.experiments.batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault
-    from sim.experiments.scenario import ScenarioError
     from sim.simulation import provenance
     from sim.simulation.checks import MAX_SEED
     from sim.simulation.datasets import DataError
@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _refuse_options(args: argparse.Namespace) -> str | None:
-    """What is wrong with an option that needs no scenario to judge; None when nothing is."""
+    """What is wrong with an option, or with the scenario file as a file, that needs no library to judge; None when
+    nothing is."""
     if getattr(args, "workers", None) is not None and args.workers < 1:
         return f"--workers must be >= 1, got {args.workers}."
     if getattr(args, "out", None) == "":
@@ -91,6 +92,11 @@ def _refuse_options(args: argparse.Namespace) -> str | None:
     if args.command == "diff" and (args.b is None) == (args.structures is None):
         return ("give two folders (sim diff DIR_A DIR_B) or one folder and two of its structures "
                 "(sim diff DIR --structures A B).")
+    if getattr(args, "scenario", None) is not None:  # missing, not UTF-8 or not TOML: no need to load the library
+        try:
+            read_scenario_file(args.scenario)
+        except ScenarioError as exc:
+            return str(exc)
     return None
 
 
