@@ -178,6 +178,8 @@ print(sorted(m for m in {heavy!r} if m in sys.modules), code)
     (["run", "scenarios/model2.toml", "--out", ""], 2),
     (["batch", "scenarios/no_such_scenario.toml"], 2),
     (["batch", "README.md"], 2),  # not TOML
+    (["report", "results/no_such_batch"], 2), (["export", "README.md", "--csv", "x"], 2),
+    (["diff", "results/no_such_batch", "--structures", "model1", "model2"], 2),
 ])
 def test_help_usage_errors_and_bad_options_load_none_of_the_simulation_stack(argv, code):
     done = subprocess.run([sys.executable, "-c", _PROBE.format(argv=argv, heavy=HEAVY)], capture_output=True,

@@ -92,6 +92,10 @@ def _refuse_options(args: argparse.Namespace) -> str | None:
     if args.command == "diff" and (args.b is None) == (args.structures is None):
         return ("give two folders (sim diff DIR_A DIR_B) or one folder and two of its structures "
                 "(sim diff DIR --structures A B).")
+    for folder in (getattr(args, "folder", None), *((args.a, args.b) if args.command == "diff" else ())):
+        if folder is not None and not Path(folder).is_dir():
+            return (f"{folder} is not a folder; give the output folder of a finished `sim batch` (with runs.parquet, "
+                    "e.g. results/<name>).")
     if getattr(args, "scenario", None) is not None:  # missing, not UTF-8 or not TOML: no need to load the library
         try:
             read_scenario_file(args.scenario)
