@@ -20,7 +20,7 @@ def export(args: argparse.Namespace) -> int:
 
 def diff(args: argparse.Namespace) -> int:
     a, b = results.load(args.a, steps=False), results.load(args.b, steps=False)
-    table = results.diff(a, b)
+    table = results.diff(a, b, allow_different=args.allow_different)
     keys = [c for c in table.columns if c not in ("outcome", "n_a", "n_b", "mean_a", "mean_b", "difference",
                                                   "ci95_low", "ci95_high", "interval", "differs", "only_in")]
     print(f"A = {args.a} ({a.manifest['scenario'].get('name')}), B = {args.b} ({b.manifest['scenario'].get('name')}); "
