@@ -14,6 +14,7 @@ import math
 import numbers
 import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -266,6 +267,14 @@ class Calibration(_Strict):
     min_acceptance: StrictFloat = Field(default=0.03, gt=0, lt=1)
     predictive_draws: StrictInt = Field(default=200, ge=2, le=100_000)
     predictive_replications: StrictInt = Field(default=20, ge=2, le=MAX_COUNT)
+
+    @field_validator("screen_samples")
+    @classmethod
+    def _power_of_two(cls, n: int) -> int:
+        if n & (n - 1):
+            raise ValueError(f"screen_samples must be a power of 2 (2, 4, ..., 64, 128), got {n}: the screen's Sobol' "
+                             "sequence is balanced only then")
+        return n
 
     @field_validator("also_calibrate")
     @classmethod
@@ -560,14 +569,49 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         raise ScenarioError(_explain(source, exc)) from None
 
 
-def _with_structure_file(data: dict[str, Any], source: str) -> dict[str, Any]:
-    path = Path(data["structure_file"])
-    if not path.is_absolute() and source != "<scenario>":
-        path = Path(source).parent / path
+MAX_STRUCTURE_FILE = 10 * 2**20  # bytes: far more than any set of declarations, never a device's endless stream
+
+
+def read_structure_file(given: str, source: str) -> tuple[Path, str]:
+    """The path and text of a ``structure_file``: a regular UTF-8 file of at most :data:`MAX_STRUCTURE_FILE` bytes.
+
+    A relative path is read from the scenario file's folder and must stay inside it (no ``..`` or link leading
+    out); an absolute one is taken as given on purpose.  Devices, pipes and folders are refused without
+    reading (the file is opened non-blocking and checked before a byte is read).
+    """
+    where = f"{source}: field 'structure_file'"
+    base = Path(source).parent if source != "<scenario>" else Path.cwd()
+    path = Path(given)
+    if not path.is_absolute():
+        path = base / path
+        if not path.resolve().is_relative_to(base.resolve()):
+            raise ScenarioError(f"{where}: {shown(given)} lies outside the scenario file's folder {base}; a relative "
+                                "path names a file in that folder or below it (give an absolute path to use another).")
     try:
-        declared = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{source}: field 'structure_file': cannot read {path} ({exc}).") from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read {path} ({exc.strerror}).") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ScenarioError(f"{where}: {path} is not a regular file (a folder, device or pipe); name a TOML file.")
+    with os.fdopen(fd, "rb") as file:
+        if info.st_size > MAX_STRUCTURE_FILE:
+            raise ScenarioError(f"{where}: {path} has {info.st_size:,} bytes; a structure file holds at most "
+                                f"{MAX_STRUCTURE_FILE:,} (10 MB).")
+        data = file.read(MAX_STRUCTURE_FILE + 1)
+    if len(data) > MAX_STRUCTURE_FILE:
+        raise ScenarioError(f"{where}: {path} grew beyond {MAX_STRUCTURE_FILE:,} bytes while read.")
+    try:
+        return path, data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{where}: {path} is not UTF-8 text (byte {exc.start}).") from None
+
+
+def _with_structure_file(data: dict[str, Any], source: str) -> dict[str, Any]:
+    path, text = read_structure_file(data["structure_file"], source)
+    try:
+        declared = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}.") from None
     extra = sorted(set(declared) - {"models", "measures"})
