@@ -59,8 +59,9 @@ def design_size(design: Design) -> int:
     k = len(design.ranges)
     sizes = {"none": 1, "grid": math.prod(len(v) for v in design.values.values()),
              "oat": 1 + sum(len(v) for v in design.values.values()),
-             "lhs": design.samples, "sobol": design.samples * (k + 2), "morris": design.samples * (k + 1)}
-    return sizes[design.kind]
+             "lhs": design.samples, "sobol": design.samples * (k + 2), "morris": design.samples * (k + 1),
+             "posterior": design.samples}
+    return sizes[design.kind] * max(1, len(design.premises))
 
 
 class _Strict(BaseModel):
@@ -89,15 +90,40 @@ class Design(_Strict):
     ``oat`` (one factor at a time over ``values``, others at base), ``lhs`` (Latin
     hypercube of ``samples`` points over ``ranges``), ``sobol`` (Saltelli's sample on the
     Sobol' sequence: ``samples`` x (factors + 2) points), ``morris`` (``samples`` Morris
-    trajectories on a ``levels`` grid).
+    trajectories on a ``levels`` grid), ``posterior`` (``samples`` draws of a calibration's
+    posterior, ``posterior`` and ``calibration``, every other uncertain parameter drawn from its
+    prior: :mod:`sim.experiments.posterior`).  ``premises`` crosses every point with each premise
+    about model 3's change of mandate (``"never"`` or a week), as the point's
+    ``mandate_change_week`` (-1 for never).
     """
 
-    kind: Literal["none", "grid", "oat", "lhs", "sobol", "morris"] = "none"
+    kind: Literal["none", "grid", "oat", "lhs", "sobol", "morris", "posterior"] = "none"
     values: dict[str, list[Any]] = {}
     ranges: dict[str, Annotated[list[Any], Field(min_length=2, max_length=2)]] = {}
     samples: StrictInt = Field(default=0, ge=0, le=MAX_SAMPLES)
     levels: StrictInt = Field(default=4, ge=2, le=100)
     seed: StrictInt = Field(default=0, ge=0, le=MAX_SEED)
+    posterior: StrictStr = ""  # a posterior.parquet of `sim calibrate`, relative to the scenario file
+    calibration: Literal["A", "B"] = "A"
+    premises: list[StrictInt | Literal["never"]] = []
+
+    @model_validator(mode="after")
+    def _premises(self) -> Design:
+        for premise in self.premises:
+            if premise != "never" and not 0 <= premise <= MAX_WEEKS:
+                raise ValueError(f"design.premises: each is \"never\" or a week in [0, {MAX_WEEKS}], got {premise!r}")
+        if len(set(map(str, self.premises))) < len(self.premises):
+            raise ValueError("design.premises: name each premise once")
+        if self.kind == "posterior":
+            if not self.posterior or self.samples < 1:
+                raise ValueError("design kind 'posterior' needs 'posterior' (the posterior.parquet of `sim calibrate`) "
+                                 "and 'samples' >= 1")
+            if self.values or self.ranges:
+                raise ValueError("design kind 'posterior' draws every uncertain parameter itself: give neither "
+                                 "'values' nor 'ranges' (fix a parameter in the scenario's [parameters] instead)")
+        elif self.posterior:
+            raise ValueError(f"design.posterior is read only by kind 'posterior', not {self.kind!r}")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -407,6 +433,13 @@ class Scenario(_Strict):
                              f"replications); at most {MAX_RUNS:,} can be planned: split it into several scenarios")
         return self
 
+    @model_validator(mode="after")
+    def _one_premise_rule(self) -> Scenario:
+        if self.design.premises and self.mandate_change_week != "never":
+            raise ValueError("mandate_change_week: the design's premises set the change of mandate point by point; "
+                             "leave mandate_change_week out (or drop design.premises)")
+        return self
+
     @property
     def mandate_change(self) -> int | None:
         """The premise about a change of mandate as the model takes it: a week, or ``None`` for none."""
@@ -557,5 +590,15 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     scenario = scenario_from_dict(data, str(path))
     if scenario.municipalities not in DATASETS and not Path(scenario.municipalities).is_absolute():
         scenario = scenario.model_copy(update={"municipalities": str(path.parent / scenario.municipalities)})
+    if scenario.design.posterior and not Path(scenario.design.posterior).is_absolute():
+        design = scenario.design.model_copy(update={"posterior": str(path.parent / scenario.design.posterior)})
+        scenario = scenario.model_copy(update={"design": design})
+    if scenario.design.kind == "posterior":
+        from .posterior import read_posterior
+
+        try:
+            read_posterior(scenario.design.posterior, scenario.design.calibration)
+        except ValueError as exc:
+            raise ScenarioError(f"{path}: field 'design.posterior': {exc}") from None
     return scenario
 

@@ -84,10 +84,14 @@ def reference(structure: str) -> Candidate:
     return Candidate(structure, (), ())
 
 
-def candidate_specs(scenario: Scenario, candidate: Candidate) -> list[RunSpec]:
-    """The candidate's runs: each design point and replication, with that point's and replication's seed."""
+def candidate_specs(scenario: Scenario, candidate: Candidate, points: list[dict[str, Any]] | None = None,
+                    ) -> list[RunSpec]:
+    """The candidate's runs: each design point and replication, with that point's and replication's seed.
+
+    ``points``: the design's points when the caller has them (a posterior design reads its file to draw them).
+    """
     specs = []
-    for k, point in enumerate(design_points(scenario.design)):
+    for k, point in enumerate(design_points(scenario.design, scenario.parameters) if points is None else points):
         for r in range(scenario.max_replications):
             spec = run_spec(scenario, candidate.structure, candidate.measures, k, {**point, **dict(candidate.changes)}, r)
             # its own id: a batch's run of the same identity has another seed, and the two must never pass for each other
