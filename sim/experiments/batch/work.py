@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.simulation.metrics import CRITERIA, LEVEL_SHARES, METRICS, horizon_values
+from sim.simulation.metrics import BUDGET, CRITERIA, LEVEL_SHARES, METRICS, horizon_values
 from sim.simulation.model import CoordinationModel
-from sim.simulation.structures import OrganisationModel, check_structure
+from sim.simulation.structures import OrganisationModel, budget_nok, check_structure
 
 from ..designs import PREMISE, premise_of
 from ..scenario import Scenario
@@ -127,6 +127,7 @@ def _outcome(spec: RunSpec, scenario: Scenario, history: np.ndarray, tables: lis
     bad = _not_finite(row, part)
     if bad:
         return failed(spec, f"NonFiniteResult: {bad}")
+    row[BUDGET] = budget_nok(scenario.measure_set(spec.measures))
     row.update(horizon_values(history))
     municipalities = [t.assign(run_id=spec.run_id)[["run_id", *t.columns]] for t in tables]
     series = [(spec.run_id, part)] if scenario.series else []
