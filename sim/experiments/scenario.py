@@ -175,6 +175,9 @@ def _check_value(name: str, value: Any) -> None:
         raise ValueError(str(exc)) from None
 
 
+MAX_SEARCH_MEASURES = 8  # 256 measure sets per reference
+
+
 class SearchRange(_Strict):
     """A numeric structural field's range in a search space (whole-number fields are rounded)."""
 
@@ -207,6 +210,10 @@ class Search(_Strict):
     statistics: list[Literal["mean", "quantile"]] = Field(default=["mean", "quantile"], min_length=1)
     quantile: StrictFloat = Field(default=0.1, gt=0, le=0.5)
     seed: StrictInt = Field(default=0, ge=0, le=MAX_SEED)
+    # a candidate is "within tolerance" of the best in a scenario when it scores at most this much below it
+    tolerance: StrictFloat = Field(default=0.02, ge=0, le=1)
+    # what a person-year costs the state, to state time and money in one sum (an assumption: docs/ODD.md, Costs)
+    person_year_nok: StrictFloat | StrictInt = Field(default=1_200_000, gt=0, le=1e8)
 
     @model_validator(mode="after")
     def _factors(self) -> Search:
@@ -220,6 +227,12 @@ class Search(_Strict):
                 raise ValueError(f"search.space.{name!r}: give at least one choice")
             if isinstance(choices, SearchRange) and numeric_type(name) is None:
                 raise ValueError(f"search.space.{name!r}: {field_of(name)!r} takes choices (a list), not a range")
+        if len(self.measures) > MAX_SEARCH_MEASURES:
+            raise ValueError(f"search.measures: at most {MAX_SEARCH_MEASURES}: each reference is judged with every "
+                             f"subset of them (2^{len(self.measures)} sets), so that it is compared with the same "
+                             "measures as a candidate")
+        if len(set(self.measures)) < len(self.measures):
+            raise ValueError("search.measures: name each measure once")
         if len(set(self.statistics)) < len(self.statistics):
             raise ValueError("search.statistics: name each statistic once")
         if self.algorithm == "nsga3" and self.population < self.objectives:
@@ -229,10 +242,10 @@ class Search(_Strict):
 
     @property
     def objectives(self) -> int:
-        """How many objectives the search has: each statistic of each criterion, and the cost."""
+        """How many objectives the search has: each statistic of each criterion, and the two costs (time, money)."""
         from sim.simulation.metrics import CRITERIA
 
-        return len(self.statistics) * len(CRITERIA) + 1
+        return len(self.statistics) * len(CRITERIA) + 2
 
 
 class Calibration(_Strict):
