@@ -7,6 +7,8 @@
 1. engine ratio  numba vs pure-Python engine, whole 520-week runs with construction, same seed, outputs checked equal
 2. step path     520 calls of ``m.step()`` against one ``run_weeks(520)``; replications on 1 and 2 threads
 3. start-up      first model run in a fresh process, with an empty and with a warm numba cache
+3b. command line ``sim --help`` and ``sim batch --help`` in a fresh process, as a ratio to ``python -c pass``
+                 (ratios, not seconds: a loaded machine slows both; ``--cli-only`` measures just this)
 4. scaling       time per week against municipalities and against weeks; fitted exponents
 5. throughput    runs per second of compare_models.toml with 1 and 2 workers, for this tree and for ``--against``
                  (an earlier commit, checked out into a temporary folder and measured by the same script)
@@ -117,6 +119,17 @@ def start_up() -> dict:
         cold = float(subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout)
         warm = float(subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout)
     return {"cold_s": cold, "warm_s": warm}
+
+
+def cli_start_up(repeat: int = 7) -> dict:
+    """Median time of ``sim --help`` and ``sim batch --help`` in a fresh interpreter over that of ``python -c pass``."""
+    def median(*argv: str) -> float:
+        return timed(lambda: subprocess.run([sys.executable, *argv], capture_output=True, check=True,
+                                            env={**os.environ, "PYTHONPATH": str(ROOT)}), repeat)
+    base = median("-c", "pass")
+    times = {"python_c_pass_s": base, "sim_help_s": median("-m", "sim.cli", "--help"),
+             "sim_batch_help_s": median("-m", "sim.cli", "batch", "--help")}
+    return {**times, "ratio_help": times["sim_help_s"] / base, "ratio_batch_help": times["sim_batch_help_s"] / base}
 
 
 def exponent(sizes: list[float], seconds: list[float]) -> float:
@@ -260,10 +273,19 @@ def main() -> None:
                         help=f"commit whose throughput the target is stated against (default {BEFORE}); '' for none")
     parser.add_argument("--run-time-against", default="HEAD~1", metavar="REV",
                         help="commit a 520-week run's time is compared with (default the previous commit); '' for none")
+    parser.add_argument("--cli-only", action="store_true", help="measure only the command line's start-up (3b)")
     args = parser.parse_args()
     quick = args.quick
     report: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                 "platform": platform.platform()}}
+    print("3b. command line start-up (fresh process), as a ratio to `python -c pass`")
+    report["cli_start_up"] = cli = cli_start_up()
+    print(f"   python -c pass {cli['python_c_pass_s'] * 1e3:.0f} ms   sim --help {cli['sim_help_s'] * 1e3:.0f} ms "
+          f"({cli['ratio_help']:.1f}x)   sim batch --help {cli['sim_batch_help_s'] * 1e3:.0f} ms "
+          f"({cli['ratio_batch_help']:.1f}x)")
+    if args.cli_only:
+        print(json.dumps(report))
+        return
 
     print("0. where a 520-week run's time goes (model2, seed 42, profiled run checked equal to run_weeks)")
     report["profile"] = profile("model2", repeat=3 if quick else 10)

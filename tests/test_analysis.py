@@ -108,6 +108,10 @@ def test_export_writes_a_workbook_and_csv_files(sweep, tmp_path, capsys):
     book = tmp_path / "out.xlsx"
     assert main(["export", str(folder / "sweep"), "--xlsx", str(book), "--csv", str(tmp_path / "csv"),
                  "--no-steps"]) == 0
+    said = [line.split(" ...")[0] for line in capsys.readouterr().err.splitlines()]  # a line per table: no silent wait
+    assert said[0] == f"sim export: reading {folder / 'sweep'}" and said[-1] == f"sim export: saving {book}"
+    assert f"sim export: writing sheet runs of {book} (24 rows)" in said
+    assert f"sim export: writing {tmp_path / 'csv' / 'runs.csv'} (24 rows)" in said
     sheets = pd.read_excel(book, sheet_name=None)
     assert {"runs", "summary", "summary_by_point", "failures", "about"} <= set(sheets)
     assert len(sheets["runs"]) == 24
@@ -214,3 +218,27 @@ def test_a_search_scenario_is_refused_by_sim_batch(tmp_path, capsys):
     assert scenario.search is not None
     assert main(["batch", "scenarios/design_search.toml", "--out", str(tmp_path / "x")]) == 2
     assert "sim search" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_diff_compares_two_structures_within_one_folder(sweep, capsys):
+    from sim.analysis.results import diff, load, within
+
+    folder, _ = sweep
+    batch = load(folder / "sweep", steps=False)
+    a, b = within(batch, "model1", "model2")
+    table = diff(a, b)
+    runs = batch.runs
+    both = table[table["only_in"] == ""]
+    assert len(both) == 2 * 2 * len(CRITERIA) and set(both["structure"]) == {"model2 vs model1"}
+    for row in both.itertuples(index=False):  # B - A: model2's mean less model1's, per measure set and point
+        one = runs[(runs["measures"] == row.measures) & (runs["turnover_rate"] == row.turnover_rate)]
+        means = one.groupby("structure")[row.outcome].mean()
+        assert row.difference == pytest.approx(means["model2"] - means["model1"])
+    assert main(["diff", str(folder / "sweep"), "--structures", "model1", "model2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"A = model1, B = model2, both in {folder / 'sweep'}") and "model2 vs model1" in out
+    assert main(["diff", str(folder / "sweep"), "--structures", "model1", "model9"]) == 2
+    assert "model9 is not in it (it has model1, model2)" in capsys.readouterr().err
+    assert main(["diff", str(folder / "sweep")]) == 2  # neither a second folder nor two structures
+    assert "--structures A B" in capsys.readouterr().err
+    assert main(["diff", str(folder / "sweep"), str(folder / "sweep"), "--structures", "model1", "model2"]) == 2

@@ -105,4 +105,10 @@ def test_the_parser_imports_nothing_heavy_and_the_entry_point_no_command():
     entry = ast.parse((PACKAGE / "cli" / "entry.py").read_text(encoding="utf-8"))
     top = {n.module if isinstance(n, ast.ImportFrom) else n.names[0].name for n in entry.body
            if isinstance(n, ast.Import | ast.ImportFrom)}
-    assert top <= {"__future__", *sys.stdlib_module_names, "exits", "parser"}, top
+    light = ("machine", "scenario_file")  # the cores, and the scenario file read as TOML: the standard library only
+    assert top <= {"__future__", *sys.stdlib_module_names, "exits", "parser",
+                   *(f"sim.experiments.{m}" for m in light)}, top
+    for module in light:
+        tree = ast.parse((PACKAGE / "experiments" / f"{module}.py").read_text(encoding="utf-8"))
+        assert {n.module if isinstance(n, ast.ImportFrom) else n.names[0].name for n in tree.body
+                if isinstance(n, ast.Import | ast.ImportFrom)} <= {"__future__", *sys.stdlib_module_names}, module

@@ -130,6 +130,10 @@ def test_tasks_compare_never_reuses_runs_of_other_code():
     batches = [cmd for cmd in tasks.tasks()["compare"] if "batch" in cmd]
     assert len(batches) == 2  # both readings of the mandate change
     assert all("--resume" in cmd and "--rerun-stale" in cmd for cmd in batches)
+    # the main report is written once both batches are there, so that it says what a change of mandate changes
+    steps = [cmd[1:3] for cmd in tasks.tasks()["compare"]]
+    assert steps.index(["report", "results/compare_models"]) > steps.index(
+        ["batch", "scenarios/compare_models_mandate_change.toml"])
 
 
 def test_another_plan_is_named_and_resuming_it_rebuilds_every_table_together(tmp_path, capsys):

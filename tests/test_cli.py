@@ -93,12 +93,18 @@ def test_compare_report_prints_both_tables_in_100_columns_and_saves_them(tiny_ba
     assert lines[0] == str(tiny_batch)
     assert max(len(line) for line in lines if str(tmp_path) not in line and str(tiny_batch) not in line) <= 100
     assert sum(line.startswith(CRITERIA) for line in lines) == 6 + 14  # verdict rows, then ordering rows
-    assert re.fullmatch(r"\d+ of 14 orderings reproduced; \d+ of 18 cells agree", lines[-1])
+    assert re.fullmatch(r"\d+ of 14 orderings reproduced; \d+ of 18 cells agree in ordering \(.\), \d+ of 18 in label",
+                        lines[-1])
     assert sorted(p.name for p in (tmp_path / "ref").iterdir()) == sorted(REFERENCE_FILES)
     verdicts = pd.read_csv(tmp_path / "ref" / "verdicts.csv")
     orderings = pd.read_csv(tmp_path / "ref" / "orderings.csv")
     agree = int(verdicts[["model1_agrees", "model2_agrees", "model3_agrees"]].to_numpy().sum())
-    assert lines[-1] == f"{orderings['reproduced'].sum()} of 14 orderings reproduced; {agree} of 18 cells agree"
+    same = sum(int((verdicts[f"{m}_simulated"] == verdicts[f"{m}_report"]).sum()) for m in ("model1", "model2", "model3"))
+    assert lines[-1].startswith(f"{orderings['reproduced'].sum()} of 14 orderings reproduced; {agree} of 18 cells agree "
+                                "in ordering") and lines[-1].endswith(f", {same} of 18 in label")
+    marked = [line for line in lines if line.startswith(CRITERIA)][:6]  # the mark is the ordering agreement
+    flags = verdicts[["model1_agrees", "model2_agrees", "model3_agrees"]].to_numpy()
+    assert [[cell.endswith(("✓", "*")) for cell in re.split(r"\s{2,}", line)[1:]] for line in marked] == flags.tolist()
 
 
 def test_compare_report_shows_each_orderings_out_of_sample_probability(tiny_batch, tmp_path, capsys):
@@ -150,3 +156,32 @@ def test_a_first_run_says_it_compiles_the_kernels_and_compiles_them_once_before_
     assert "compiling the simulation kernels once" in err and "compiled in 12 s" in err and calls == [1]
     assert main(["report", str(tmp_path / "nothing")]) == 2  # a command that does not simulate compiles nothing
     assert calls == [1]
+
+
+HEAVY = ("numba", "pandas", "scipy", "mesa", "dask")
+_PROBE = """
+import sys
+from sim.cli import main
+try:
+    code = main({argv!r})
+except SystemExit as exc:
+    code = exc.code
+print(sorted(m for m in {heavy!r} if m in sys.modules), code)
+"""
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    (["--help"], 0), (["batch", "--help"], 0), (["report", "--help"], 0), (["view", "--help"], 0),
+    (["diff", "--help"], 0), (["batch"], 2), (["frobnicate"], 2),
+    (["batch", "scenarios/compare_models.toml", "--workers", "0"], 2),
+    (["batch", "scenarios/compare_models.toml", "--rerun-stale"], 2),
+    (["run", "scenarios/model2.toml", "--out", ""], 2),
+    (["batch", "scenarios/no_such_scenario.toml"], 2),
+    (["batch", "README.md"], 2),  # not TOML
+    (["report", "results/no_such_batch"], 2), (["export", "README.md", "--csv", "x"], 2),
+    (["diff", "results/no_such_batch", "--structures", "model1", "model2"], 2),
+])
+def test_help_usage_errors_and_bad_options_load_none_of_the_simulation_stack(argv, code):
+    done = subprocess.run([sys.executable, "-c", _PROBE.format(argv=argv, heavy=HEAVY)], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip().splitlines()[-1] == f"[] {code}", done.stdout + done.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -29,6 +31,41 @@ def test_a_derived_model_changes_only_what_it_says():
     assert all(getattr(lean, f) == getattr(model1, f) for f in unchanged)
     assert lean.arenas[0].model_dump(exclude={"members", "meets_every_weeks"}) == \
         model1.arenas[0].model_dump(exclude={"members", "meets_every_weeks"})
+
+
+BOARD = {"name": "Municipal advisory board", "members": ["HOD", "Hdir"], "lead": "HOD", "topology": "plenary", "mandate": False,
+         "setup_weeks": 4, "meets_every_weeks": 8, "secretariat_py": 0.2, "knowledge_py": 0.0, "source": "test"}
+
+
+def test_add_arenas_keeps_the_parents_arenas_and_adds_the_new_ones(tmp_path, capsys):
+    s = scenario_from_dict({**BASE, "structures": ["model2", "plus"], "models": {"plus": {
+        "extends": "model2", "add_arenas": [BOARD], "arena": {BOARD["name"]: {"meets_every_weeks": 4}}}}})
+    plus, model2 = s.organisations()["plus"], catalogue().models["model2"]
+    assert plus.arenas[:-1] == model2.arenas  # the parent's, not restated
+    assert plus.arenas[-1].name == BOARD["name"] and plus.arenas[-1].meets_every_weeks == 4  # and then changed
+    path = _toml(tmp_path / "s.toml", 'name = "t"\nstructures = ["model2", "plus"]\nweeks = 30\nreplications = 2\n'
+                 'seed = 4\n[models.plus]\nextends = "model2"\n[[models.plus.add_arenas]]\n'
+                 + "".join(f"{k} = {json.dumps(v)}\n" for k, v in BOARD.items()))  # JSON's scalars and lists are TOML's
+    assert main(["batch", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert pd.read_parquet(tmp_path / "out" / "runs.parquet").groupby("structure").size().to_dict() == \
+        {"model2": 2, "plus": 2}
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("declaration", "words"), [
+    ({"title": "t", "source": "s", "issuer": "HOD", "add_arenas": [BOARD]}, ["models.x.add_arenas", "extends none"]),
+    ({"extends": "model2", "arenas": [BOARD], "add_arenas": [BOARD]}, ["models.x", "not both"]),
+    ({"extends": "model2", "add_arenas": BOARD}, ["models.x.add_arenas", "list of arena tables"]),
+    ({"extends": "model1", "add_arenas": [{**BOARD, "name": GROUP}]},
+     ["models.x.add_arenas.0", "model1 already has", GROUP, "[models.x.arena."]),
+    ({"extends": "model2", "add_arenas": [{**BOARD, "meets_every_weeks": 0}]},
+     ["models.x.arenas", "meets_every_weeks"]),
+])
+def test_add_arenas_is_refused_clearly_when_wrong(declaration, words):
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict({**BASE, "structures": ["x"], "models": {"x": declaration}}, "s.toml")
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
 
 
 def test_declared_and_derived_models_run_end_to_end_in_a_batch(tmp_path, capsys):

@@ -48,6 +48,8 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path):
     assert not errors
     images = sum("image/png" in o.get("data", {}) for c in book.cells if c.cell_type == "code" for o in c.outputs)
     assert images >= 1, f"{path.name} drew no figure"
+    left = [p.name for p in tmp_path.iterdir() if p.is_dir()]  # TMPDIR: every folder a notebook made is gone again
+    assert not left, f"{path.name} left {left} in the temporary folder"
 
 
 @pytest.mark.slow

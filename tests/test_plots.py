@@ -202,3 +202,26 @@ def test_save_batch_figures_writes_what_the_data_supports(batch, oat, tmp_path):
     assert sweeps == ["assignments.png", "coverage.png", "criteria.png", "sweep_climb_threshold.png",
                       "sweep_turnover_rate.png"]
     assert not plt.get_fignums()  # the figures never entered pyplot's global list
+
+
+@pytest.mark.parametrize("names", [
+    ["baseline", "model1", "model2", "model3", "model3_with_mandate"],  # five: the case
+    [f"declared_model_{k} [issuer=kubu, joint_letters=True]" for k in range(12)],  # many, long
+])
+def test_criteria_labels_never_overlap_whatever_the_number_of_structures(names):
+    rng = np.random.default_rng(1)
+    runs = pd.DataFrame([{"run_id": f"{s}-{r}", "structure": s, "measures": "", "point": 0, "replication": r,
+                          **{c: rng.uniform(0.2, 0.8) for c in CRITERIA}} for s in names for r in range(3)])
+    fig = criteria_by_model(runs)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        labels = ax.get_xticklabels()
+        assert [t.get_text().split("\n")[0].split(":")[0] for t in labels] == names
+        boxes = [t.get_window_extent() for t in labels]
+        angle = labels[0].get_rotation()
+        for left, right, text in zip(boxes, boxes[1:], labels, strict=False):
+            if angle == 0:
+                assert left.x1 <= right.x0, (left, right)  # side by side, apart
+            else:  # parallel turned lines: their distance across the text must exceed a line's height
+                line = text.get_fontsize() * fig.dpi / 72 * 1.2 * len(text.get_text().splitlines())
+                assert (right.x1 - left.x1) * np.sin(np.radians(angle)) >= line

@@ -271,9 +271,20 @@ def test_resuming_a_finished_search_runs_nothing_and_rebuilds_the_same_outputs(s
     tmp, out = searched
     before = pd.read_parquet(out / "candidates.parquet")
     assert main(["search", str(_scenario(tmp)), "--out", str(out), "--quiet", "--resume"]) == 0
-    capsys.readouterr()
+    said = capsys.readouterr().out
     assert json.loads((out / "manifest.json").read_text())["invocations"][-1]["runs_new"] == 0
     pd.testing.assert_frame_equal(pd.read_parquet(out / "candidates.parquet"), before)
+    # one count of the front, the found structures and the references apart, in the line, the page and the figure
+    from sim.analysis.plots.search import front_figure
+    from sim.experiments.scenario import load_scenario
+
+    on, refs = before["on_front"].to_numpy(bool), before["reference"].to_numpy(bool)
+    count = f"{int((on & ~refs).sum())} found structure"
+    assert f"on the front: {count}" in said
+    assert f"the objectives: {count}" in (out / "report.html").read_text(encoding="utf-8")
+    figure = front_figure(before, load_scenario(_scenario(tmp)).search)
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert any(t.startswith(f"on the front: {count}") for t in legend), legend
 
 
 def test_a_search_writes_no_per_point_summary(searched):

@@ -282,3 +282,33 @@ def _screenshot(page, path: Path) -> None:
         target = Path(os.environ["SIM_SCREENSHOT_DIR"])
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target / path.name)
+
+
+_SLOW_SERVER = """
+import socket, sys, time
+time.sleep(1.0)  # a server that takes a while before it listens, as Solara does
+with socket.socket() as s:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+    print("listening", flush=True)  # just before it does: "ready" can only come after this line
+    s.listen()
+    time.sleep(1.0)
+"""
+
+
+def test_sim_view_says_ready_only_once_the_server_listens(capfd):
+    from sim.cli.view import serve
+
+    port = _free_port()
+    assert serve([sys.executable, "-c", _SLOW_SERVER, str(port)], "127.0.0.1", port, poll_s=0.05) == 0
+    lines = capfd.readouterr().out.splitlines()
+    assert lines[0].startswith(f"sim view: starting the server for http://127.0.0.1:{port}/")
+    assert lines.index("listening") < lines.index(f"sim view: ready at http://127.0.0.1:{port}/")  # not before
+    assert len(lines) == 3
+
+
+def test_sim_view_refuses_a_port_something_already_listens_on(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["view", "--port", str(taken.getsockname()[1])]) == 3
+    assert "already listens" in capsys.readouterr().err

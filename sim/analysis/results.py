@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +112,28 @@ def diff(a: Results, b: Results, outcomes: tuple[str, ...] = CRITERIA) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def within(results: Results, a: str, b: str) -> tuple[Results, Results]:
+    """Two structures of one batch as two sides for :func:`diff`: the runs of ``a`` and of ``b``, each labelled
+    ``"b vs a"`` so that their groups (per measure set and design point) meet; a ValueError naming the structures
+    the batch has when either is not among them or they are the same."""
+    have = list(dict.fromkeys(results.runs["structure"]))
+    missing = [s for s in (a, b) if s not in have]
+    if missing or a == b:
+        problem = f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in it" if missing else \
+            f"both are {a}"
+        raise ValueError(f"--structures A B compares two structures of {results.folder}; {problem} (it has "
+                         f"{', '.join(have)}).")
+    def side(structure: str) -> Results:
+        return replace(results, runs=results.runs[results.runs["structure"] == structure].assign(structure=f"{b} vs {a}"))
+
+    return side(a), side(b)
+
+
 def export(results: Results, *, xlsx: str | os.PathLike[str] | None = None,
-           csv: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Write the tables as one Excel workbook (a sheet each; needs openpyxl) and/or as CSV files in a folder."""
+           csv: str | os.PathLike[str] | None = None, progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the tables as one Excel workbook (a sheet each; needs openpyxl) and/or as CSV files in a folder;
+    ``progress`` is told each table as it starts (a large sheet takes a minute)."""
+    say = progress or (lambda _: None)
     tables = {"runs": results.runs, "summary": results.summary, "failures": results.failures}
     if results.summary_by_point is not None:
         tables["summary_by_point"] = results.summary_by_point
@@ -124,6 +144,7 @@ def export(results: Results, *, xlsx: str | os.PathLike[str] | None = None,
         folder = Path(csv)
         folder.mkdir(parents=True, exist_ok=True)
         for name, frame in tables.items():
+            say(f"writing {folder / f'{name}.csv'} ({len(frame):,} rows)")
             frame.to_csv(folder / f"{name}.csv", index=False)
             written.append(folder / f"{name}.csv")
     if xlsx is not None:
@@ -137,7 +158,9 @@ def export(results: Results, *, xlsx: str | os.PathLike[str] | None = None,
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             for name, frame in tables.items():
                 if len(frame) > limit:
+                    say(f"leaving out sheet {name}: {len(frame):,} rows are more than a sheet holds")
                     continue  # a sheet cannot hold it: the CSV export or the Parquet folder can
+                say(f"writing sheet {name} of {path} ({len(frame):,} rows)")
                 frame.to_excel(writer, sheet_name=name, index=False)
             readme = pd.DataFrame({"what": [f"{name}: {len(frame):,} rows" + (" (too many for a sheet: not "
                                                                                 "included)" if len(frame) > limit
@@ -145,5 +168,6 @@ def export(results: Results, *, xlsx: str | os.PathLike[str] | None = None,
                                             for name, frame in tables.items()]
                                    + [f"from {results.folder}, scenario {results.manifest['scenario'].get('name')}"]})
             readme.to_excel(writer, sheet_name="about", index=False)
+            say(f"saving {path}")
         written.append(path)
     return written

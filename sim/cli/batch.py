@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.experiments.batch import run_batch
 from sim.experiments.batch.planning import duration, make_plan
-from sim.experiments.batch.run import cores
+from sim.experiments.machine import cores
 from sim.experiments.batch.tables import factors
 from sim.experiments.scenario import ScenarioError
 from sim.experiments.structural import is_structural
@@ -43,7 +43,9 @@ def batch(args: argparse.Namespace) -> int:
     if args.report and len(runs):
         from sim.analysis.report import write_report  # figures and templates: loaded only for a report
 
-        print(f"report: {write_report(out)}")
+        from .printing import stages
+
+        print(f"report: {write_report(out, progress=None if args.quiet else stages('sim batch --report'))}")
     if failed:
         print(f"{failed} runs failed: see {out / 'failures.parquet'}; `--resume` retries them.", file=sys.stderr)
         return EXIT_FAILED_RUNS

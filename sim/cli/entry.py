@@ -12,6 +12,9 @@ import time
 import traceback
 from pathlib import Path
 
+from sim.experiments.machine import cores
+from sim.experiments.scenario_file import ScenarioError, read_scenario_file
+
 from .exits import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERNAL
 from .parser import build_parser
 
@@ -21,32 +24,22 @@ COMPILING = ("run", "batch", "sensitivity", "search", "calibrate", "plan")  # co
 def main(argv: list[str] | None = None) -> int:
     """Run one ``sim`` command (``argv``, default the process's); its exit status (:mod:`sim.cli.exits`)."""
     args = build_parser().parse_args(argv)
-    # the library from here on: parsing, --help and a usage error never load it
-    from sim.experiments.batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault
-    from sim.experiments.batch.run import cores
-    from sim.experiments.scenario import ScenarioError
-    from sim.simulation import provenance
-    from sim.simulation.checks import MAX_SEED
-    from sim.simulation.datasets import DataError
-
     name = f"sim {args.command}"
-    if getattr(args, "workers", None) is not None and args.workers < 1:
-        print(f"{name}: error: --workers must be >= 1, got {args.workers}.", file=sys.stderr)
+    refusal = _refuse_options(args)  # before the library: a bad option or an unreadable file is answered at once
+    if refusal:
+        print(f"{name}: error: {refusal}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if getattr(args, "workers", None) is not None and args.workers > cores() and not getattr(args, "dask", None):
         print(f"{name}: note: --workers {args.workers} capped to {cores()}, the cores this machine gives it.",
               file=sys.stderr)
-    if getattr(args, "out", None) == "":
-        print(f"{name}: error: --out must name a folder; it is empty.", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    # the library from here on: parsing, --help, a usage error and a bad option never load it
+    from sim.experiments.batch import BatchConflict, EnvironmentFault, Interrupted, is_environment_fault
+    from sim.simulation import provenance
+    from sim.simulation.checks import MAX_SEED
+    from sim.simulation.datasets import DataError
+
     if getattr(args, "seed", None) is not None and not 0 <= args.seed <= MAX_SEED:
         print(f"{name}: error: --seed must be a whole number in [0, {MAX_SEED}], got {args.seed}.", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if getattr(args, "run_time_limit", None) is not None and not args.run_time_limit > 0:
-        print(f"{name}: error: --run-time-limit must be > 0 seconds, got {args.run_time_limit}.", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if getattr(args, "rerun_stale", False) and not args.resume:
-        print(f"{name}: error: --rerun-stale recomputes runs of a batch being resumed; add --resume.", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         if getattr(args, "job_script", False):  # shows what --dask slurm|pbs would submit, runs nothing
@@ -83,6 +76,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: internal error: {type(exc).__name__}: {exc} (full traceback in {_save_traceback(name)}; "
               "please report it)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _refuse_options(args: argparse.Namespace) -> str | None:
+    """What is wrong with an option, or with the scenario file as a file, that needs no library to judge; None when
+    nothing is."""
+    if getattr(args, "workers", None) is not None and args.workers < 1:
+        return f"--workers must be >= 1, got {args.workers}."
+    if getattr(args, "out", None) == "":
+        return "--out must name a folder; it is empty."
+    if getattr(args, "run_time_limit", None) is not None and not args.run_time_limit > 0:
+        return f"--run-time-limit must be > 0 seconds, got {args.run_time_limit}."
+    if getattr(args, "rerun_stale", False) and not args.resume:
+        return "--rerun-stale recomputes runs of a batch being resumed; add --resume."
+    if args.command == "diff" and (args.b is None) == (args.structures is None):
+        return ("give two folders (sim diff DIR_A DIR_B) or one folder and two of its structures "
+                "(sim diff DIR --structures A B).")
+    for folder in (getattr(args, "folder", None), *((args.a, args.b) if args.command == "diff" else ())):
+        if folder is not None and not Path(folder).is_dir():
+            return (f"{folder} is not a folder; give the output folder of a finished `sim batch` (with runs.parquet, "
+                    "e.g. results/<name>).")
+    if getattr(args, "scenario", None) is not None:  # missing, not UTF-8 or not TOML: no need to load the library
+        try:
+            read_scenario_file(args.scenario)
+        except ScenarioError as exc:
+            return str(exc)
+    return None
 
 
 def _resume_command(args: argparse.Namespace, folder: Path) -> str:

@@ -14,7 +14,7 @@ from sim import __version__
 DESCRIPTION = """The ``sim`` command line.
 
 ``sim export``       a finished batch's tables as an Excel workbook or CSV files
-``sim diff``         two finished batches compared group by group, with CIs
+``sim diff``         two finished batches, or two structures of one (--structures A B), group by group, with CIs
 ``sim plan``         what a scenario would run, what its folder holds, how long the rest would take
 ``sim run``          one simulation of a scenario's first model -> steps.parquet
 ``sim batch``        every run of a scenario -> runs.parquet, steps.parquet/, summary.csv, manifest.json
@@ -70,9 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--csv", default=None, metavar="FOLDER", help="one CSV file per table")
     export.add_argument("--no-steps", action="store_true", help="leave out the weekly series")
     export.set_defaults(handler=("results", "export"))
-    diff = sub.add_parser("diff", help="compare two finished batches group by group (B - A with a 95 %% CI)")
-    diff.add_argument("a", help="output folder of the first batch (A)")
-    diff.add_argument("b", help="output folder of the second batch (B)")
+    diff = sub.add_parser("diff", help="compare two finished batches, or two structures of one, group by group "
+                                       "(B - A with a 95 %% CI)")
+    diff.add_argument("a", help="output folder of the first batch (A), or of the one batch with --structures")
+    diff.add_argument("b", nargs="?", default=None, help="output folder of the second batch (B); none with --structures")
+    diff.add_argument("--structures", nargs=2, default=None, metavar=("A", "B"),
+                      help="compare structure B with structure A within the one folder given")
     diff.add_argument("--save", default=None, metavar="CSV", help="also write the whole comparison as CSV")
     diff.set_defaults(handler=("results", "diff"))
     plan = sub.add_parser("plan", help="what a scenario would run, what its folder holds, and how long it would take")
@@ -98,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.set_defaults(handler=("search", "search"))
     report = sub.add_parser("report", help="write figures/ and one self-contained report.html of a finished batch")
     report.add_argument("folder", help="output folder of `sim batch` (or `sim sensitivity`)")
+    report.add_argument("--mandate-change", default=None, metavar="FOLDER",
+                        help="the same models under the other premise about the mandate, for the answer at the top "
+                             "(default: the finished batch beside FOLDER named FOLDER_mandate_change, or FOLDER "
+                             "without that suffix)")
     report.set_defaults(handler=("report", "report"))
     compare = sub.add_parser("compare-report",
                              help="simulated verdicts and the report's 14 orderings beside tables 4-6, for a batch")

@@ -1,8 +1,10 @@
-"""Plain-text tables for the terminal, and whether it can show a character."""
+"""Plain-text tables for the terminal, whether it can show a character, and a line per stage of a long command."""
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 
 
 def encodable(text: str) -> bool:
@@ -19,3 +21,13 @@ def print_table(header: list[str], rows: list[list[str]], right: tuple[int, ...]
     for row in (header, *rows):
         print("  ".join(f"{c:>{w}}" if k in right else f"{c:<{w}}"
                         for k, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+
+
+def stages(name: str) -> Callable[[str], None]:
+    """A progress callback: one line per stage on stderr, with the seconds since the command started."""
+    start = time.perf_counter()
+
+    def say(stage: str) -> None:
+        print(f"{name}: {stage} ... ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+
+    return say

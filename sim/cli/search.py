@@ -12,6 +12,7 @@ import pandas as pd
 from sim.analysis.report.search import write_search_report
 from sim.experiments.scenario import Scenario, ScenarioError
 from sim.experiments.search import run_search
+from sim.experiments.search.outputs import front_text
 from sim.experiments.search.regret import BALANCED
 from sim.experiments.search.stability import run_stability
 
@@ -30,7 +31,7 @@ def search(args: argparse.Namespace) -> int:
                             present=write_search_report)
     found = result.candidates
     winners = found[found["as_good_as_all_references"]]
-    print(f"{scenario.name}: {len(found)} structures judged, {int(found['on_front'].sum())} on the front, "
+    print(f"{scenario.name}: {len(found)} structures judged; on the front: {front_text(found)}; "
           f"{len(winners)} at least as good as every reference at no more cost, in "
           f"{time.perf_counter() - started:.1f} s -> {out}")
     for text_ in winners.sort_values("cost_person_years_mean")["description"].head(3):

@@ -67,7 +67,8 @@ def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.D
     if len(present) < len(MODELS):
         print(f"Only {' and '.join(present)} have runs here: the verdicts and orderings are those among them "
               "(a simulated verdict is relative to the models compared).\n")
-    print(f"Verdicts, simulated / report ({mark} = agrees):")
+    print(f"Verdicts, simulated / report ({mark} = agrees in ordering: above, below or level with each other\n"
+          "model as the report has it; the labels are relative to the models compared and need not match):")
     cells = [[row["criterion"], *(f"{row[f'{m}_simulated']} / {row[f'{m}_report']}"
                                   f"{' ' + mark if row[f'{m}_agrees'] else ''}" for m in present)]
              for _, row in table.iterrows()]
@@ -107,8 +108,10 @@ def _compare_one(folder: Path, measures: str, save: str | None, predictive: pd.D
         written = write_reference(runs, save, measures)
         print(f"\ntables -> {Path(save)}: {', '.join(p.name for p in written)}")
     agree = sum(int(table[f"{m}_agrees"].sum()) for m in present)
+    same = sum(int((table[f"{m}_simulated"] == table[f"{m}_report"]).sum()) for m in present)
+    cells_count = len(table) * len(present)
     print(f"\n{int(orderings['reproduced'].sum())} of {len(orderings)} orderings reproduced; "
-          f"{agree} of {len(table) * len(present)} cells agree")
+          f"{agree} of {cells_count} cells agree in ordering ({mark}), {same} of {cells_count} in label")
 
 
 def _premise(folder: Path) -> str:

@@ -15,6 +15,7 @@ The calibration fits the model to these scores (:mod:`sim.experiments.calibratio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
@@ -127,3 +128,37 @@ def verdicts(runs: pd.DataFrame, measures: str = "") -> pd.DataFrame:
             rows.append({"structure": model, "criterion": criterion, "mean": float(values[model].mean()),
                          "simulated": verdict, "report": report[(model, criterion)], "agrees": bool(agrees)})
     return pd.DataFrame(rows)
+
+
+def welch_ranks(values: Mapping[str, np.ndarray]) -> dict[str, tuple[int, int]]:
+    """Each group's rank by mean (1 = highest) as the range its Welch 95 % intervals allow.
+
+    From 1 + the groups significantly above it to the number of groups less those
+    significantly below it: ``(2, 3)`` reads "2–3 of 4", a tie with the next group; one
+    number, ``(k, k)``, where no interval overlaps.
+    """
+    ranks = {}
+    for name, own in values.items():
+        above = below = 0
+        for other, theirs in values.items():
+            if other == name:
+                continue
+            _, lo, hi = welch_interval(own, theirs)  # theirs - own
+            above += bool(lo > 0)
+            below += bool(hi < 0)
+        ranks[name] = (1 + above, len(values) - below)
+    return ranks
+
+
+def best_by_criterion(runs: pd.DataFrame, measures: str = "",
+                      criteria: tuple[str, ...] = CRITERIA) -> dict[str, tuple[str, ...]]:
+    """Per criterion, the structures no other is significantly above (Welch 95 %), highest mean first: the best,
+    with those tied with it."""
+    data = runs[runs["measures"] == measures]
+    best = {}
+    for criterion in criteria:
+        values = {s: group[criterion].to_numpy(float) for s, group in data.groupby("structure", sort=False)}
+        ranks = welch_ranks(values)
+        best[criterion] = tuple(sorted((s for s, (low, _) in ranks.items() if low == 1),
+                                       key=lambda s: -float(values[s].mean())))
+    return best

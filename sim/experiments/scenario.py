@@ -42,11 +42,8 @@ from sim.simulation.structures import (
     declare_measure,
 )
 
+from .scenario_file import ScenarioError, read_scenario_file
 from .structural import MODEL_FIELDS, NUMERIC, changed, check_factor, field_of, is_structural, numeric_type, typed
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be run; the message names the file, field and what is allowed."""
 
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # a name, never a path: results/<name> stays under results/
@@ -589,18 +586,7 @@ def _with_structure_file(data: dict[str, Any], source: str) -> dict[str, Any]:
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario TOML file; ScenarioError says what is wrong and where."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror}).") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: the scenario file is not UTF-8 text (byte {exc.start}); "
-                            "save it as UTF-8.") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}.") from None
-    scenario = scenario_from_dict(data, str(path))
+    scenario = scenario_from_dict(read_scenario_file(path), str(path))
     if scenario.municipalities not in DATASETS and not Path(scenario.municipalities).is_absolute():
         scenario = scenario.model_copy(update={"municipalities": str(path.parent / scenario.municipalities)})
     if scenario.design.posterior and not Path(scenario.design.posterior).is_absolute():

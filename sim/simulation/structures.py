@@ -177,7 +177,8 @@ def declare(name: str, declaration: dict[str, Any], known: Mapping[str, Organisa
     """An organisation model declared in a scenario file, as in ``structures.toml`` or derived from a known one.
 
     ``extends = "model2"`` starts from that model (shipped, or declared earlier in the
-    file); the other keys override its fields (``arenas`` replaces the whole list), and
+    file); the other keys override its fields (``arenas`` replaces the whole list,
+    ``add_arenas`` appends to it), and
     ``arena."<name>"`` tables override one arena's fields, with ``add_members`` and
     ``remove_members`` to change who sits in it.  An arena that exists today may be
     changed too: the model then declares its own version of it.  Raises ValueError naming the field.
@@ -201,6 +202,7 @@ def _derive(where: str, name: str, declaration: dict[str, Any], known: Mapping[s
     decl = dict(declaration)
     base_name = decl.pop("extends", None)
     edits = decl.pop("arena", {})
+    added = decl.pop("add_arenas", None)
     data: dict[str, Any] = {}
     if base_name is not None:
         if not isinstance(base_name, str) or base_name not in known:
@@ -212,11 +214,33 @@ def _derive(where: str, name: str, declaration: dict[str, Any], known: Mapping[s
     if not isinstance(edits, dict):
         raise ValueError(f"{where}.arena must be a table of arena name -> changes, got {shown(edits)}.")
     arenas = [dict(a) if isinstance(a, dict) else a for a in data.get("arenas", [])]
+    if added is not None:
+        arenas += _added_arenas(where, base_name, "arenas" in decl, added, arenas)
     for arena_name, change in edits.items():
         arenas = edit_arena(arenas, arena_name, change, f"{where}.arena.{arena_name!r}")
     if arenas:
         data["arenas"] = arenas
     return validated(kind, data, where)
+
+
+def _added_arenas(where: str, base_name: str | None, replaced: bool, added: Any,
+                  arenas: list[Any]) -> list[dict[str, Any]]:
+    """``add_arenas``: arenas appended to those of the model extended, or a ValueError saying how to declare them."""
+    if base_name is None:
+        raise ValueError(f"{where}.add_arenas adds arenas to those of the model it extends, and this declaration "
+                         "extends none: add extends = \"<model>\", or list every arena in arenas = [...].")
+    if replaced:
+        raise ValueError(f"{where}: give arenas (which replaces {base_name}'s arenas) or add_arenas (which keeps them "
+                         "and adds these), not both.")
+    if not isinstance(added, list) or not all(isinstance(a, dict) for a in added):
+        raise ValueError(f"{where}.add_arenas must be a list of arena tables ([[...add_arenas]]), got {shown(added)}.")
+    have = [a.get("name") if isinstance(a, dict) else getattr(a, "name", None) for a in arenas]
+    for k, arena in enumerate(added):
+        if arena.get("name") in have:
+            raise ValueError(f"{where}.add_arenas.{k}: {base_name} already has the arena {arena['name']!r}; change "
+                             f"it with [{where}.arena.\"{arena['name']}\"] instead.")
+        have.append(arena.get("name"))
+    return [dict(a) for a in added]
 
 
 def validated(kind: type[_Strict], data: dict[str, Any], where: str) -> Any:

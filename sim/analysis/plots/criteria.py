@@ -20,7 +20,7 @@ def criteria_by_model(runs: pd.DataFrame) -> Figure:
     runs = as_runs(runs)
     groups = Groups(runs)
     verdicts = report_verdicts().set_index(["structure", "criterion"])["verdict"]
-    panel = max(3.4, 0.5 + 0.2 * len(groups.keys))
+    panel = max(3.4, 0.5 + 0.2 * len(groups.keys), 0.45 * len(groups.structures))  # room for a turned label each
     nrows, ncols = (2, 3) if panel <= 4 else (3, 2)
     fig, axes = subplots(nrows, ncols, figsize=(0.8 + ncols * panel, 1.6 + 3.0 * nrows), sharey=True,
                          layout="constrained")

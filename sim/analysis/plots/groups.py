@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -93,8 +94,20 @@ def bar_groups(ax, runs: pd.DataFrame, groups: Groups, column: str, *, annotate:
 
 
 def structure_ticks(ax, groups: Groups, extra: Callable[[str], str] | None = None) -> None:
-    """Model names under the clusters (their titles are in the legend), and ``extra`` beneath each."""
-    labels = [s + (f"\n{extra(s)}" if extra else "") for s in groups.structures]
-    ax.set_xticks(range(len(groups.structures)), labels)
+    """Model names under the clusters (their titles are in the legend), and ``extra`` beneath each.
+
+    A name wider than its cluster is wrapped at spaces; one that still is (or many structures) is written on one
+    line with ``extra``, turned 45°, so that no two labels overlap whatever their number.
+    """
+    n = len(groups.structures)
+    slot = ax.get_window_extent().width * 72 / ax.figure.dpi / n  # points per cluster (a subfigure's axes too)
+    chars = max(4, int(slot / (0.62 * float(ax.xaxis.get_ticklabels()[0].get_fontsize())) - 1))
+    names = [textwrap.fill(s, chars, break_long_words=False, break_on_hyphens=False) for s in groups.structures]
+    if all(len(line) <= chars for name in names for line in name.splitlines()):
+        ax.set_xticks(range(n), [name + (f"\n{extra(s)}" if extra else "")
+                                 for name, s in zip(names, groups.structures, strict=True)])
+    else:
+        ax.set_xticks(range(n), [s + (f": {extra(s)}" if extra else "") for s in groups.structures], rotation=45,
+                      ha="right", rotation_mode="anchor")
     ax.tick_params(axis="x", length=0)
-    ax.set_xlim(-0.6, len(groups.structures) - 0.4)
+    ax.set_xlim(-0.6, n - 0.4)

@@ -9,6 +9,7 @@ from matplotlib.lines import Line2D
 
 from sim.experiments.labels import model_label, pretty
 from sim.experiments.scenario import Search
+from sim.experiments.search.outputs import front_text
 from sim.experiments.search.scores import COST
 from sim.simulation.metrics import CRITERIA
 
@@ -49,7 +50,7 @@ def front_figure(candidates: pd.DataFrame, search: Search) -> Figure:
     for row in scaled[strong]:
         ax.plot(x, row, color="#08306b", linewidth=1.8)
     handles = [Line2D([], [], color="#bdbdbd", label=f"judged, dominated ({int(rest.sum())})"),
-               Line2D([], [], color="#3b6ea8", label=f"on the front ({int(front.sum())})"),
+               Line2D([], [], color="#3b6ea8", label=f"on the front: {front_text(candidates)}"),
                Line2D([], [], color="#08306b", linewidth=1.8,
                       label=f"as good as two or more references\nat no more cost ({int(strong.sum())})")]
     for k in np.flatnonzero(candidates["reference"].to_numpy()):  # each with each measure set: the plain one thick

@@ -36,3 +36,29 @@ def batch_folder(root: Path) -> Path:
                           f"{root} --resume`, then run `sim report {root}`.")
     raise ReportError(f"{root} holds no batch results (no runs.parquet and manifest.json); run "
                       f"`sim batch SCENARIO --out {root}` first, or give the folder it wrote.")
+
+
+MANDATE_SUFFIX = "_mandate_change"  # tasks.py compare: results/compare_models and results/compare_models_mandate_change
+
+
+def counterpart(root: Path, manifest: dict[str, Any]) -> Path | None:
+    """The batch beside ``root`` with the same name but the other premise about the mandate, if one has finished:
+    ``<name>_mandate_change`` for a batch without a change of mandate, ``<name>`` for one with it."""
+    week = manifest.get("scenario", {}).get("mandate_change_week")
+    if week is None:
+        return None
+    name = root.resolve().name
+    if week == "never":
+        other = root.resolve().with_name(name + MANDATE_SUFFIX)
+    elif name.endswith(MANDATE_SUFFIX) and len(name) > len(MANDATE_SUFFIX):
+        other = root.resolve().with_name(name[:-len(MANDATE_SUFFIX)])
+    else:
+        return None
+    try:
+        theirs = json.loads((other / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    their_week = theirs.get("scenario", {}).get("mandate_change_week")
+    if (other / "runs.parquet").is_file() and their_week is not None and (their_week == "never") != (week == "never"):
+        return other
+    return None

@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from sim.experiments.batch import verify_results
-from sim.experiments.orderings import report_verdicts
+from sim.experiments.orderings import report_verdicts, welch_ranks
 from sim.experiments.structural import is_structural
 from sim.simulation.metrics import CRITERIA, HORIZON_YEARS, at_horizon
 
@@ -28,7 +28,8 @@ from ..plots.batch import save_batch_figures
 from ..plots.canvas import DPI
 from ..plots.sensitivity import read_sensitivity
 from ..results import read_summary_csv
-from .folder import ReportError, batch_folder, refuse_search
+from ..validation import answer
+from .folder import ReportError, batch_folder, counterpart, refuse_search
 from .networks import NETWORK_DPI, network_figures
 from .render import png, render_page
 
@@ -42,16 +43,22 @@ UNITS = {"local_support_small": "0–1", "local_support_medium": "0–1", "local
 MAX_POINTS_SHOWN = 60  # design points the report lists one by one; summary_by_point.csv has them all
 
 
-def write_report(folder: str | os.PathLike[str]) -> Path:
+def write_report(folder: str | os.PathLike[str], mandate_change: str | os.PathLike[str] | None = None,
+                 progress: Callable[[str], None] | None = None) -> Path:
     """Write every supported figure to ``folder/figures`` and one self-contained ``folder/report.html``.
 
     ``folder`` is the output folder of ``sim batch`` (or of ``sim sensitivity``, whose Sobol'
-    batch is reported with the indices).  Raises :class:`ReportError` (a ``ValueError``) if it
+    batch is reported with the indices).  ``mandate_change``: the same models under the other
+    premise about the mandate, whose difference the answer at the top states (default: the
+    batch beside it named ``<name>_mandate_change``, or ``<name>`` for such a batch, if finished).
+    ``progress`` is told each stage as it starts.  Raises :class:`ReportError` (a ``ValueError``) if it
     holds no finished batch, and :class:`~sim.experiments.batch.BatchConflict` (a ``ValueError``) if
     the batch is running, did not finish or does not verify against its checksums.
     """
+    say = progress or (lambda _: None)
     root = Path(folder)
     batch = batch_folder(root)
+    say(f"checking {batch} against its checksums")
     verify_results(batch)  # a folder that does not verify is refused, never reported
     manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
     refuse_search(batch, manifest, "sim report")
@@ -64,11 +71,17 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     sensitivity = read_sensitivity(root / "sensitivity.csv") if (root / "sensitivity.csv").is_file() else None
     failures = (pd.read_parquet(batch / "failures.parquet") if (batch / "failures.parquet").is_file()
                 else pd.DataFrame())
+    other = Path(mandate_change) if mandate_change is not None else counterpart(batch, manifest)
+    say("drawing the figures")
     paths = save_batch_figures(root, runs, steps=steps, sensitivity=sensitivity)
+    say("simulating one run of each model for the network figures")
+    networks = network_figures(manifest, runs)
+    say("writing report.html" + (f" (with {other} for the change of mandate)" if other else ""))
     by_point = batch / "summary_by_point.csv"
-    page = render(manifest, runs, summary, failures, paths, network_figures(manifest, runs), source=batch,
+    page = render(manifest, runs, summary, failures, paths, networks, source=batch,
                   sensitivity_root=root if batch != root else None,
-                  by_point=read_summary_csv(by_point) if by_point.is_file() else None)
+                  by_point=read_summary_csv(by_point) if by_point.is_file() else None,
+                  mandate_change=_other_batch(other) if other else None)
     out = root / "report.html"
     tmp = root / f".report.html.{os.getpid()}.tmp"
     tmp.write_text(page, encoding="utf-8")
@@ -78,13 +91,19 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
 
 def render(manifest: dict[str, Any], runs: pd.DataFrame, summary: pd.DataFrame, failures: pd.DataFrame,
            figures: Sequence[Path], networks: Sequence[tuple[str, bytes | None, str]], *, source: Path,
-           sensitivity_root: Path | None = None, by_point: pd.DataFrame | None = None) -> str:
+           sensitivity_root: Path | None = None, by_point: pd.DataFrame | None = None,
+           mandate_change: OtherPremise | None = None) -> str:
     """The report page as one HTML string (``sensitivity_root``: the folder of ``sim sensitivity`` reported;
-    ``by_point``: ``summary_by_point.csv``, for designs)."""
+    ``by_point``: ``summary_by_point.csv``, for designs; ``mandate_change``: the runs and ``mandate_change_week``
+    of the same models under the other premise)."""
     scenario = manifest.get("scenario", {})
     summary, runs = labelled(summary), labelled(runs)
     horizons = _horizons(summary)
-    sections = [("run", "What was run"), ("comparison", "Comparison"),
+    measures = _ranked_measures(summary)
+    other = mandate_change
+    verdict = answer(runs, measures, scenario.get("mandate_change_week"),
+                     None if other is None else labelled(other.runs), None if other is None else other.week)
+    sections = [("answer", "The answer"), ("run", "What was run"), ("comparison", "Comparison"),
                 *([("horizons", "Over time: after 2, 5 and 10 years")] if horizons["years"] else []),
                 *([("points", "By design point")] if by_point is not None else []),
                 ("verdicts", "Beside the report's verdicts"), ("figures", "Figures")]
@@ -95,10 +114,29 @@ def render(manifest: dict[str, Any], runs: pd.DataFrame, summary: pd.DataFrame, 
         sections=sections, source=source, criteria=CRITERIA, units=UNITS, manifest=manifest,
         failures=failures.to_dict("records"), sobol=sensitivity.get("sobol"), morris=sensitivity.get("morris"),
         indices=sensitivity.get("indices"), comparison=_comparison(summary, runs), horizons=horizons,
-        points=_by_point(by_point) if by_point is not None else None, verdicts=_verdicts(summary),
+        points=_by_point(by_point) if by_point is not None else None, verdicts=_verdicts(summary, runs, measures),
+        answer=verdict, mandate_folder=None if other is None else other.folder,
         figures=[{"stem": path.stem, "png": png(path.read_bytes(), DPI)} for path in figures],
         networks=[{"title": title, "png": None if data is None else png(data, NETWORK_DPI), "caption": caption}
                   for title, data, caption in networks])
+
+
+class OtherPremise(NamedTuple):
+    """The same models under the other premise about the mandate: their runs, ``mandate_change_week`` and folder."""
+
+    runs: pd.DataFrame
+    week: Any
+    folder: Path
+
+
+def _other_batch(folder: Path) -> OtherPremise:
+    """The finished batch of ``--mandate-change`` (or beside the reported one), verified like the reported one."""
+    batch = batch_folder(folder)
+    verify_results(batch)
+    manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
+    refuse_search(batch, manifest, "sim report --mandate-change")
+    return OtherPremise(pd.read_parquet(batch / "runs.parquet"), manifest.get("scenario", {}).get("mandate_change_week"),
+                        batch)
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -136,7 +174,8 @@ def _comparison(summary: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
                 for structure, measures in groups]
 
     present = set(summary["outcome"])
-    blocks = [[o for o in block if o in present] for block in (KEY_OUTCOMES[:4], KEY_OUTCOMES[4:])]
+    # assignments; coverage; support, cost and knowledge: three tables narrow enough for a 1280 px window
+    blocks = [[o for o in block if o in present] for block in (KEY_OUTCOMES[:4], KEY_OUTCOMES[4:7], KEY_OUTCOMES[7:])]
     return {"points": runs["point"].nunique(), "several": len({m for _, m in groups}) > 1,
             "criteria": rows(CRITERIA, True),
             "blocks": [{"outcomes": outcomes, "rows": rows(outcomes, False)} for outcomes in blocks if outcomes]}
@@ -167,18 +206,32 @@ def _by_point(by_point: pd.DataFrame) -> dict[str, Any]:
     return {"factors": factors, "rows": rows, "more": max(0, len(wide) - MAX_POINTS_SHOWN)}
 
 
-def _verdicts(summary: pd.DataFrame) -> dict[str, Any]:
-    """Each model's mean and rank per criterion in this batch, beside the report's verdict (with no measures)."""
-    verdicts = report_verdicts().set_index(["structure", "criterion"])["verdict"]
+def _ranked_measures(summary: pd.DataFrame) -> str:
+    """The measure set the verdicts and the answer rank structures under: none if the batch ran without, else its
+    first."""
     sets = list(dict.fromkeys(summary["measures"]))
-    measures = "" if "" in sets else sets[0]
+    return "" if "" in sets else sets[0]
+
+
+def _verdicts(summary: pd.DataFrame, runs: pd.DataFrame, measures: str) -> dict[str, Any]:
+    """Each model's mean and rank per criterion in this batch, beside the report's verdict (with ``measures``).
+
+    A rank is the range the Welch intervals allow (:func:`~sim.experiments.orderings.welch_ranks`): "2–3 of 4"
+    where a model's interval overlaps its neighbour's."""
+    verdicts = report_verdicts().set_index(["structure", "criterion"])["verdict"]
     part = summary[(summary["measures"] == measures) & summary["outcome"].isin(CRITERIA)]
+    data = runs[runs["measures"] == measures]
     structures = list(dict.fromkeys(part["structure"]))
     criteria = []
     for criterion in CRITERIA:
         values = part[part["outcome"] == criterion].set_index("structure")
-        ranks = values["mean"].rank(ascending=False, method="min")
+        ranks = welch_ranks({s: data.loc[data["structure"] == s, criterion].to_numpy(float) for s in structures})
         criteria.append({"name": criterion, "entries": [
-            {"structure": s, "cell": _cell(values.loc[s]), "rank": int(ranks[s]),
+            {"structure": s, "cell": _cell(values.loc[s]), "rank": _rank_text(*ranks[s]),
              "verdict": verdicts.get((s, criterion))} for s in structures]})
-    return {"measures": measures, "several_sets": len(sets) > 1, "models": len(structures), "criteria": criteria}
+    return {"measures": measures, "several_sets": summary["measures"].nunique() > 1, "models": len(structures),
+            "criteria": criteria}
+
+
+def _rank_text(low: int, high: int) -> str:
+    return str(low) if low == high else f"{low}–{high}"

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sim.experiments.runner import write_atomic
 from sim.experiments.scenario import Scenario, SearchRange
+from sim.experiments.search.outputs import front_text
 from sim.experiments.search.scores import COST, quantile_label
 from sim.simulation.metrics import CRITERIA
 
@@ -112,5 +113,5 @@ def _front(scenario: Scenario, candidates: pd.DataFrame) -> dict[str, Any]:
              "scores": [{"criterion": k, "mean": c[f"{k}_mean"], "low": c[f"{k}_ci95_low"],
                          "high": c[f"{k}_ci95_high"], "quantile": c[f"{k}_{q}"]} for k in CRITERIA]}
             for _, c in front.head(MAX_DESCRIBED).iterrows()]
-    return {"size": len(front), "q": q, "percentile": round(scenario.search.quantile * 100), "rows": rows,
+    return {"size": front_text(candidates), "q": q, "percentile": round(scenario.search.quantile * 100), "rows": rows,
             "more": max(0, len(front) - MAX_DESCRIBED)}

@@ -24,6 +24,7 @@ from sim.simulation.checks import is_number, shown, whole_number
 from sim.simulation.metrics import CRITERIA
 
 from ..intervals import ci_half_width
+from ..machine import cores
 from ..scenario import AdaptiveReplications, Scenario
 from .errors import EnvironmentFault, Interrupted, is_environment_fault
 from .executors import dask_workers, local, on_dask, workers_see
@@ -112,11 +113,6 @@ def stopping(folder: ResultFolder, progress: Callable[[], tuple[int, int]]) -> I
         raise
     finally:
         folder.close()
-
-
-def cores() -> int:
-    """Cores this process may run on (its CPU affinity where the platform tells it)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def usable_workers(requested: int | None) -> int:

@@ -145,3 +145,13 @@ def comparisons_wide(records: list[dict[str, Any]]) -> pd.DataFrame:
         return pd.DataFrame()
     return pd.DataFrame(records).pivot_table(index=["candidate", "reference"], columns="outcome", values="difference")
 
+
+def front_text(candidates: pd.DataFrame) -> str:
+    """The size of the front in words, one count for the command line, the page and the figure alike: the
+    structures the search found on it, and the references on it apart (``"26 found structures, and 2 of the
+    references"``)."""
+    on = candidates["on_front"].to_numpy(bool)
+    references = candidates["reference"].to_numpy(bool)
+    found, kept = int((on & ~references).sum()), int((on & references).sum())
+    text = f"{found} found structure{'s' if found != 1 else ''}"
+    return text + (f", and {kept} of the references" if kept else ", and none of the references")
