@@ -129,12 +129,15 @@ def test_diff_of_a_batch_with_itself_finds_no_difference_and_names_groups_one_la
     other = tmp_path / "other"
     run_batch(scenario_from_dict({**BASE, "structures": ["model2", "model3"], "replications": 4,
                                   "measures": [[]]}), out=other, workers=1)
-    table = diff(load(folder / "sweep", steps=False), load(other, steps=False))
+    with pytest.raises(ValueError, match="design.kind"):  # a design against none: refused unless asked for
+        diff(load(folder / "sweep", steps=False), load(other, steps=False))
+    table = diff(load(folder / "sweep", steps=False), load(other, steps=False), allow_different=True)
     both = table[table["only_in"] == ""]
     assert set(both["structure"]) == {"model2"} and len(both) == len(CRITERIA)
     assert set(table.loc[table["only_in"] == "A", "structure"]) == {"model1", "model2"}  # outreach, and model1
     assert set(table.loc[table["only_in"] == "B", "structure"]) == {"model3"}
-    assert main(["diff", str(folder / "sweep"), str(other), "--save", str(tmp_path / "d.csv")]) == 0
+    assert main(["diff", str(folder / "sweep"), str(other), "--save", str(tmp_path / "d.csv"),
+                 "--allow-different"]) == 0
     out = capsys.readouterr().out
     assert "only in B: model3" in out and "B - A" in out
     assert len(pd.read_csv(tmp_path / "d.csv")) == len(table)

@@ -224,7 +224,11 @@ def test_bad_batch_options_exit_2(tmp_path, capsys):
 
 
 def test_every_shipped_scenario_is_valid():
+    import tomllib
+
     for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        if set(tomllib.loads(path.read_text())) <= {"models", "measures"}:
+            continue  # a structure file (programme_0_24.toml), read by the scenarios that name it
         assert plan(load_scenario(path)), path
 
 

@@ -59,6 +59,11 @@ def load(folder: str | os.PathLike[str], *, steps: bool = True) -> Results:
 
     root = Path(folder)
     verify_results(root)
+    scenario = json.loads((root / "manifest.json").read_text(encoding="utf-8")).get("scenario", {})
+    if isinstance(scenario, dict) and scenario.get("search"):
+        raise ValueError(f"{root} holds a search (candidates.parquet, pareto.parquet), not a batch; export and diff "
+                         "read batch folders. Read the search's tables with pandas.read_parquet, or see its "
+                         "report.html.")
     runs = pd.read_parquet(root / "runs.parquet")
     runs["measures"] = runs["measures"].fillna("").astype(str)
     by_point = root / "summary_by_point.csv"
@@ -75,8 +80,36 @@ def load(folder: str | os.PathLike[str], *, steps: bool = True) -> Results:
                    failures=pd.read_parquet(root / "failures.parquet"), steps=series)
 
 
-def diff(a: Results, b: Results, outcomes: tuple[str, ...] = CRITERIA) -> pd.DataFrame:
+# what two batches may differ in and still be compared group by group: what is compared (structures and measure sets,
+# with their declarations), how many runs there are, and what does not change a run's result
+COMPARED = frozenset({"structures", "measures", "models", "declared_measures", "replications", "name", "description",
+                      "output", "run_time_limit", "structure_file", "cluster", "series", "municipality_table",
+                      "calibration"})
+
+
+def incomparable(a: Results, b: Results) -> list[str]:
+    """``field: A -> B`` for each difference between two batches other than in what is compared (:data:`COMPARED`).
+
+    The scenario fields that decide a run's result (weeks, seed, parameters, premises, data, engine), the design,
+    and the version and code that made them; an empty list means the two can be compared.
+    """
+    from sim.experiments.batch.fingerprint import differences
+
+    def basis(manifest: dict[str, Any]) -> dict[str, Any]:
+        scenario = manifest.get("scenario", {}) if isinstance(manifest.get("scenario"), dict) else {}
+        found = manifest.get("fingerprint", {}) if isinstance(manifest.get("fingerprint"), dict) else {}
+        kept = {**{k: v for k, v in scenario.items() if k not in COMPARED},
+                **{k: v for k, v in found.get("scenario", {}).items() if k not in COMPARED}}
+        return {**kept, "version": found.get("version"), "code": found.get("code")}
+
+    return differences(basis(a.manifest), basis(b.manifest))
+
+
+def diff(a: Results, b: Results, outcomes: tuple[str, ...] = CRITERIA, *, allow_different: bool = False) -> pd.DataFrame:
     """Group by group, ``b`` minus ``a``: each outcome's means and the difference with its 95 % CI.
+
+    Refused (ValueError naming the fields) where the batches differ in more than structures and measure sets
+    (:func:`incomparable`) unless ``allow_different``.
 
     Where a group's runs have the same seeds in both batches (same scenario seed and run
     identities), they pair up and the interval is the paired t interval; otherwise Welch's.
@@ -84,6 +117,12 @@ def diff(a: Results, b: Results, outcomes: tuple[str, ...] = CRITERIA) -> pd.Dat
     the design points are pooled unless both batches vary the same parameters (then per point
     values).  ``only_in`` says where a group is missing.
     """
+    fields = incomparable(a, b)
+    if fields and not allow_different:
+        shown = "; ".join(fields[:6]) + (f"; and {len(fields) - 6} more" if len(fields) > 6 else "")
+        raise ValueError(f"{a.folder} and {b.folder} are not comparable: they differ in more than structures and "
+                         f"measure sets ({shown}); a difference between them would mix these in. Compare batches of "
+                         "one scenario, or pass --allow-different (allow_different=True) to compare anyway.")
     shared = [c for c in a.factors if c in b.factors]
     keys = ["structure", "measures", *shared]
     ga = dict(tuple(g) for g in a.runs.groupby(keys, sort=False)) if len(a.runs) else {}
@@ -132,8 +171,32 @@ def within(results: Results, a: str, b: str) -> tuple[Results, Results]:
 def export(results: Results, *, xlsx: str | os.PathLike[str] | None = None,
            csv: str | os.PathLike[str] | None = None, progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write the tables as one Excel workbook (a sheet each; needs openpyxl) and/or as CSV files in a folder;
-    ``progress`` is told each table as it starts (a large sheet takes a minute)."""
-    say = progress or (lambda _: None)
+    ``progress`` is told each table as it starts (a large sheet takes a minute).
+
+    The CSV folder must be new, empty or an earlier export's (``export.json`` in it); an existing file is never
+    overwritten by the workbook unless it is one (``.xlsx``).  A full disk raises OSError naming the file.
+    """
+    from sim.experiments.runner import claim_folder, output_path, write_atomic
+
+    if csv is not None:
+        claim_folder(output_path(csv, "--csv"), "--csv")
+    if xlsx is not None:
+        book = output_path(xlsx, "--xlsx")
+        if book.suffix.lower() != ".xlsx":
+            raise ValueError(f"--xlsx {book}: name the workbook FILE.xlsx.")
+        if book.exists() and not book.is_file():
+            raise ValueError(f"--xlsx {book} is a folder, not a file; name the workbook FILE.xlsx.")
+    try:
+        return _export(results, xlsx, csv, write_atomic, progress or (lambda _: None))
+    except OSError as exc:
+        where = exc.filename or csv or xlsx
+        raise OSError(exc.errno, f"cannot write {where} ({exc.strerror or exc}); free space or choose another "
+                                 f"place (--csv FOLDER, --xlsx FILE), then run `sim export {results.folder}` again",
+                      str(where)) from None
+
+
+def _export(results: Results, xlsx: str | os.PathLike[str] | None, csv: str | os.PathLike[str] | None,
+            write_atomic: Any, say: Callable[[str], None]) -> list[Path]:
     tables = {"runs": results.runs, "summary": results.summary, "failures": results.failures}
     if results.summary_by_point is not None:
         tables["summary_by_point"] = results.summary_by_point
@@ -143,6 +206,7 @@ def export(results: Results, *, xlsx: str | os.PathLike[str] | None = None,
     if csv is not None:
         folder = Path(csv)
         folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / "export.json", json.dumps({"from": str(results.folder), "tables": list(tables)}).encode())
         for name, frame in tables.items():
             say(f"writing {folder / f'{name}.csv'} ({len(frame):,} rows)")
             frame.to_csv(folder / f"{name}.csv", index=False)

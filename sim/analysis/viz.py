@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import solara
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -25,6 +26,7 @@ with warnings.catch_warnings():  # Solara's lint of Mesa's own ComponentsView (a
 
 # absolute imports: `solara run sim/analysis/viz.py` executes this file outside the package
 from sim.analysis.plots.network import actor_network
+from sim.simulation.checks import MAX_SEED, MAX_WEEKS, shown, whole_number
 from sim.simulation.metrics import CRITERIA
 from sim.simulation.model import CoordinationModel
 from sim.simulation.parameters import WEEKS_PER_YEAR
@@ -51,12 +53,23 @@ class ViewModel(CoordinationModel):
     def __init__(self, structure: str = "baseline", seed: int | None = DEFAULT_SEED,
                  horizon_weeks: int | None = DEFAULT_WEEKS, mandate_change: str = "never", scenario: Any = None,
                  **kwargs: Any) -> None:
-        switches = {name: bool(kwargs.pop(name, False)) for name in MEASURES}
+        switches = {name: kwargs.pop(name, False) for name in MEASURES}
+        for name, on in switches.items():  # a checkbox: "no" is not False
+            if not isinstance(on, bool | np.bool_):
+                raise ValueError(f"ViewModel: {name} must be True or False (the measure's checkbox), got {shown(on)}.")
         measures = tuple(name for name, on in switches.items() if on)
-        self.seed = None if seed is None else int(seed)
-        week = None if str(mandate_change) == "never" else int(mandate_change)
+        self.seed = None if seed is None else whole_number(seed, "ViewModel: seed", 0, MAX_SEED, also=", or None")
+        text = str(mandate_change) if isinstance(mandate_change, str) else None
+        if text == "never":
+            week = None
+        elif text is not None and text.isdigit():  # the select's text
+            week = int(text)
+        else:
+            week = whole_number(mandate_change, "ViewModel: mandate_change", 0, MAX_WEEKS, also=' or "never"')
         super().__init__(structure=structure, measures=measures, seed=self.seed, mandate_change_week=week,
-                         horizon_weeks=None if horizon_weeks is None else int(horizon_weeks), **kwargs)
+                         horizon_weeks=None if horizon_weeks is None else
+                         whole_number(horizon_weeks, "ViewModel: horizon_weeks", 1, MAX_WEEKS, also=", or None"),
+                         **kwargs)
 
 
 MODEL_PARAMS: dict[str, Any] = {

@@ -63,8 +63,11 @@ def main(argv: list[str] | None = None) -> int:
               f"`{_resume_command(args, exc.folder)}`", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"{name}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        text = str(exc.strerror or exc)
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) not in text else ""
+        fix = ("; free space or fix the permissions, then run the same command again"
+               if is_environment_fault(exc) and " again" not in text and "--out" not in text else "")
+        print(f"{name}: error: {text}{where}{fix}", file=sys.stderr)
         return EXIT_ENVIRONMENT if is_environment_fault(exc) else EXIT_BAD_INPUT
     except (ScenarioError, BatchConflict, DataError, ValueError) as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--structures", nargs=2, default=None, metavar=("A", "B"),
                       help="compare structure B with structure A within the one folder given")
     diff.add_argument("--save", default=None, metavar="CSV", help="also write the whole comparison as CSV")
+    diff.add_argument("--allow-different", action="store_true",
+                      help="compare batches that differ in more than structures and measure sets (weeks, seed, "
+                           "design, parameters, code); refused without it")
     diff.set_defaults(handler=("results", "diff"))
     plan = sub.add_parser("plan", help="what a scenario would run, what its folder holds, and how long it would take")
     plan.add_argument("scenario", help="scenario TOML file")

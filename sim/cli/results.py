@@ -30,7 +30,7 @@ def diff(args: argparse.Namespace) -> int:
         a, b = results.load(args.a, steps=False), results.load(args.b, steps=False)
         sides = (f"A = {args.a} ({a.manifest['scenario'].get('name')}), "
                  f"B = {args.b} ({b.manifest['scenario'].get('name')})")
-    table = results.diff(a, b)
+    table = results.diff(a, b, allow_different=args.allow_different)
     keys = [c for c in table.columns if c not in ("outcome", "n_a", "n_b", "mean_a", "mean_b", "difference",
                                                   "ci95_low", "ci95_high", "interval", "differs", "only_in")]
     print(f"{sides}; B - A per group, 95 % CI (paired where the runs share seeds, else Welch); * = the CI excludes 0")

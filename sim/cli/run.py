@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim.experiments.batch import BatchConflict
-from sim.experiments.runner import check_writable, run_one, write_parquet_atomic
+from sim.experiments.runner import check_writable, claim_folder, run_one, write_parquet_atomic
 from sim.simulation.metrics import CRITERIA
 
 from .inputs import load
@@ -16,6 +16,7 @@ def run(args: argparse.Namespace) -> int:
     if (out / "steps.parquet").is_dir() or (out / ".chunks").is_dir():
         raise BatchConflict(f"{out} holds a batch (a steps.parquet folder or .chunks/); `sim run` would overwrite "
                             "it. Choose another --out.")
+    claim_folder(out)
     check_writable(out)
     seed = scenario.seed if args.seed is None else args.seed
     structure, measures = scenario.structures[0], scenario.measures[0]

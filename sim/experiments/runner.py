@@ -106,6 +106,46 @@ def write_parquet_atomic(frame: pd.DataFrame, path: Path, metadata: dict[str, st
     return write_atomic(path, fill)
 
 
+# files that make a folder one of this tool's results folders: a batch's or search's manifest, its chunk index, a
+# calibration's record, an export's record, a single run's table
+TOOL_MARKERS = ("manifest.json", ".chunks/index.json", ".chunks", "calibration.json", "export.json", "steps.parquet")
+# what this tool leaves in a folder before anything else (the lock, a write probe, temporary files)
+_LEFTOVERS = (".lock", ".write-test-")
+
+
+def output_path(out: object, what: str = "out") -> Path:
+    """``out`` as a Path: a non-empty str or os.PathLike (bytes, numbers and "" are refused with ValueError)."""
+    if isinstance(out, bytes) or not isinstance(out, str | os.PathLike):
+        raise ValueError(f"{what} must be a folder path (str or pathlib.Path), got {shown(out)}.")
+    text = os.fspath(out)
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{what} must be a folder path, got {shown(out)} (an empty path would write into the "
+                         "current folder).")
+    return Path(text)
+
+
+def claim_folder(directory: Path, what: str = "output folder") -> None:
+    """Refuse (ValueError) a folder this tool must not write: not a folder, or holding files of someone else.
+
+    A results folder is written only where it does not exist yet, is empty, or already is a results folder
+    of this tool (one of :data:`TOOL_MARKERS` present), so that a user's own files are never overwritten.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(f"{what} {directory} is a file, not a folder; choose a folder.")
+    if not directory.is_dir() or any((directory / marker).exists() for marker in TOOL_MARKERS):
+        return
+    try:
+        names = sorted(e.name for e in os.scandir(directory) if not e.name.startswith(_LEFTOVERS)
+                       and not (e.name.startswith(".") and e.name.endswith(".tmp")))
+    except OSError as exc:
+        raise ValueError(f"{what} {directory} cannot be read ({exc.strerror}).") from None
+    if names:
+        listed = ", ".join(shown(n).strip("'") for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5
+                                                                     else "")
+        raise ValueError(f"{what} {directory} holds files that are not results of this tool ({listed}); they would "
+                         "be overwritten. Choose an empty or new folder, or one this tool wrote.")
+
+
 def check_writable(directory: Path) -> None:
     """Create ``directory`` if needed and prove it can be written, before any run starts.
 

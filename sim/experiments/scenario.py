@@ -11,8 +11,10 @@ import difflib
 import functools
 import json
 import math
+import numbers
 import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -37,6 +39,7 @@ from sim.simulation.structures import (
     OrganisationModel,
     catalogue,
     check_measures,
+    check_stream_arenas,
     check_structure,
     declare,
     declare_measure,
@@ -131,6 +134,13 @@ class Design(_Strict):
                 raise ValueError(f"design kind {self.kind!r} needs 'ranges' (parameter -> [low, high])")
             if self.samples < 1:
                 raise ValueError(f"design kind {self.kind!r} needs 'samples' >= 1")
+        # what SALib would only warn about (and then sample badly): refused here, once, with what is allowed
+        if self.kind == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"design kind 'sobol' needs 'samples' a power of 2 (2, 4, 8, ..., 64), got {self.samples}: "
+                             "the Sobol' sequence is balanced only then")
+        if self.kind == "morris" and self.levels % 2:
+            raise ValueError(f"design kind 'morris' needs an even 'levels' (2, 4, 6, ...), got {self.levels}: an odd "
+                             "number of levels biases the trajectories")
         for name in [*self.values, *self.ranges]:
             if is_structural(name):
                 check_factor(name)
@@ -163,8 +173,13 @@ class Design(_Strict):
 def _check_value(name: str, value: Any) -> None:
     if is_structural(name):
         kind = numeric_type(name)
-        if kind is not None and isinstance(value, bool | int | float) and not is_number(value):
-            raise ValueError(f"{name!r}: {shown(value)} is not a number")
+        if value == "mandate_change" and field_of(name) == "decision_rights_from_week":
+            return
+        if kind is not None and value is not None and not (is_number(value) and math.isfinite(value)):
+            raise ValueError(f"{name!r}: {shown(value)} is not a finite number (a {'whole ' if kind is int else ''}"
+                             "number, never text or true/false)")
+        if kind is int and value is not None and float(value) != int(value):
+            raise ValueError(f"{name!r}: {shown(value)} is not a whole number; {field_of(name)!r} counts weeks")
         return  # what a structure allows is checked per structure (Scenario._structural_design)
     try:
         validate({name: value})
@@ -211,6 +226,33 @@ class Search(_Strict):
     tolerance: StrictFloat = Field(default=0.02, ge=0, le=1)
     # what a person-year costs the state, to state time and money in one sum (an assumption: docs/ODD.md, Costs)
     person_year_nok: StrictFloat | StrictInt = Field(default=1_200_000, gt=0, le=1e8)
+
+    @field_validator("space", mode="before")
+    @classmethod
+    def _choices_or_range(cls, space: Any) -> Any:
+        """Each field's list of choices or ``{low, high}`` range, refused naming the field and both forms."""
+        if not isinstance(space, dict):
+            return space
+        parsed: dict[str, Any] = {}
+        for name, value in space.items():
+            if isinstance(value, dict):
+                try:
+                    parsed[name] = SearchRange.model_validate(value)
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    what = err["msg"].removeprefix("Value error, ")
+                    if err["type"] == "extra_forbidden":
+                        what = f"unknown key {str(err['loc'][-1])!r}; a range is {{low = ..., high = ...}}"
+                    elif err["type"] == "missing":
+                        what = f"{err['loc'][-1]!r} is missing; a range is {{low = ..., high = ...}}"
+                    got = "" if ", got " in what else f" (got {shown(value)})"
+                    raise ValueError(f"search.space.{name!r}: {what}{got}") from None
+            elif isinstance(value, list):
+                parsed[name] = value
+            else:
+                raise ValueError(f"search.space.{name!r}: give a list of choices or a range {{low = ..., high = ...}}, "
+                                 f"got {shown(value)}")
+        return parsed
 
     @model_validator(mode="after")
     def _factors(self) -> Search:
@@ -262,6 +304,14 @@ class Calibration(_Strict):
     min_acceptance: StrictFloat = Field(default=0.03, gt=0, lt=1)
     predictive_draws: StrictInt = Field(default=200, ge=2, le=100_000)
     predictive_replications: StrictInt = Field(default=20, ge=2, le=MAX_COUNT)
+
+    @field_validator("screen_samples")
+    @classmethod
+    def _power_of_two(cls, n: int) -> int:
+        if n & (n - 1):
+            raise ValueError(f"screen_samples must be a power of 2 (2, 4, ..., 64, 128), got {n}: the screen's Sobol' "
+                             "sequence is balanced only then")
+        return n
 
     @field_validator("also_calibrate")
     @classmethod
@@ -334,7 +384,16 @@ class Scenario(_Strict):
                 check_measures(measure_set, mine)
             except ValueError as exc:
                 raise ValueError(f"measures.{k}: {str(exc).removeprefix('measures: ')}") from None
+        self._check_streams(self.measures)
         return self
+
+    def _check_streams(self, sets: list[list[str]]) -> None:
+        """A measure stream's arena exists in every organisation the measure is simulated in."""
+        mine = self.measure_declarations()
+        for structure in self.structures:
+            for measure_set in sets:
+                check_stream_arenas(check_structure(self.organisation(structure)),
+                                    check_measures(measure_set, mine), f"structure {structure!r}")
 
     @model_validator(mode="after")
     def _structural_design(self) -> Scenario:
@@ -361,6 +420,7 @@ class Scenario(_Strict):
             check_measures(self.search.measures, self.measure_declarations())
         except ValueError as exc:
             raise ValueError(f"search.{exc}") from None
+        self._check_streams([self.search.measures])
         for name in self.search.references or []:
             if name not in self.organisations() and name not in catalogue().models:
                 names = [*catalogue().models, *self.organisations()]
@@ -420,9 +480,9 @@ class Scenario(_Strict):
                 where = ".".join(str(x) for x in err["loc"]) or "rule"
                 raise ValueError(f"adaptive rule field {where!r}: {err['msg'].removeprefix('Value error, ')}; "
                                  "fields: until_ci_half_width (0-1], min >= 2, max >= min, batch >= 1") from None
-        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_COUNT:
+        if not is_number(v) or not isinstance(v, numbers.Integral) or not 1 <= v <= MAX_COUNT:
             raise ValueError(f"replications must be a whole number in [1, {MAX_COUNT}] or an adaptive rule table")
-        return v
+        return int(v)  # a NumPy integer too, as parameters take them
 
     @field_validator("mandate_change_week")
     @classmethod
@@ -533,7 +593,8 @@ def _explain(path: str, exc: ValidationError) -> str:
     allowed = f"; allowed: {ALLOWED[loc]}" if loc in ALLOWED else ""
     if not loc:  # a rule on the scenario as a whole
         return f"{path}: {msg.rstrip('.')}."
-    got = "" if ", got " in msg else f" (got {shown(err.get('input'))})"
+    got = "" if ", got " in msg or "(got " in msg or isinstance(err.get("input"), dict) \
+        else f" (got {shown(err.get('input'))})"
     return f"{path}: field {loc!r}: {msg.rstrip('.')}{allowed}{got}."
 
 
@@ -552,14 +613,49 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         raise ScenarioError(_explain(source, exc)) from None
 
 
-def _with_structure_file(data: dict[str, Any], source: str) -> dict[str, Any]:
-    path = Path(data["structure_file"])
-    if not path.is_absolute() and source != "<scenario>":
-        path = Path(source).parent / path
+MAX_STRUCTURE_FILE = 10 * 2**20  # bytes: far more than any set of declarations, never a device's endless stream
+
+
+def read_structure_file(given: str, source: str) -> tuple[Path, str]:
+    """The path and text of a ``structure_file``: a regular UTF-8 file of at most :data:`MAX_STRUCTURE_FILE` bytes.
+
+    A relative path is read from the scenario file's folder and must stay inside it (no ``..`` or link leading
+    out); an absolute one is taken as given on purpose.  Devices, pipes and folders are refused without
+    reading (the file is opened non-blocking and checked before a byte is read).
+    """
+    where = f"{source}: field 'structure_file'"
+    base = Path(source).parent if source != "<scenario>" else Path.cwd()
+    path = Path(given)
+    if not path.is_absolute():
+        path = base / path
+        if not path.resolve().is_relative_to(base.resolve()):
+            raise ScenarioError(f"{where}: {shown(given)} lies outside the scenario file's folder {base}; a relative "
+                                "path names a file in that folder or below it (give an absolute path to use another).")
     try:
-        declared = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{source}: field 'structure_file': cannot read {path} ({exc}).") from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read {path} ({exc.strerror}).") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ScenarioError(f"{where}: {path} is not a regular file (a folder, device or pipe); name a TOML file.")
+    with os.fdopen(fd, "rb") as file:
+        if info.st_size > MAX_STRUCTURE_FILE:
+            raise ScenarioError(f"{where}: {path} has {info.st_size:,} bytes; a structure file holds at most "
+                                f"{MAX_STRUCTURE_FILE:,} (10 MB).")
+        data = file.read(MAX_STRUCTURE_FILE + 1)
+    if len(data) > MAX_STRUCTURE_FILE:
+        raise ScenarioError(f"{where}: {path} grew beyond {MAX_STRUCTURE_FILE:,} bytes while read.")
+    try:
+        return path, data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{where}: {path} is not UTF-8 text (byte {exc.start}).") from None
+
+
+def _with_structure_file(data: dict[str, Any], source: str) -> dict[str, Any]:
+    path, text = read_structure_file(data["structure_file"], source)
+    try:
+        declared = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}.") from None
     extra = sorted(set(declared) - {"models", "measures"})

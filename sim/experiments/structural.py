@@ -96,7 +96,7 @@ def _arena_name(model: OrganisationModel, name: str) -> str:
     if name.startswith(f"{FIELD_ARENA}."):
         coordinating = [a.name for a in model.arenas if a.coordinates_field]
         if not coordinating:
-            raise ValueError(f"{shown(name)}: {model.title!r} has no arena that coordinates the field "
+            raise ValueError(f"{shown(name)}: {shown(model.title)} has no arena that coordinates the field "
                              "(field_arena needs one with coordinates_field = true).")
         return coordinating[0]
     return name[len("arena."):].rpartition(".")[0]
@@ -109,7 +109,7 @@ def value_of(model: OrganisationModel, name: str) -> Any:
     arena = _arena_name(model, name)
     found = {a.name: a for a in catalogue().today.arenas} | {a.name: a for a in model.arenas}
     if arena not in found:
-        raise ValueError(f"{shown(name)}: {model.title!r} has no arena {arena!r}.")
+        raise ValueError(f"{shown(name)}: {shown(model.title)} has no arena {shown(arena)}.")
     return getattr(found[arena], field_of(name))
 
 

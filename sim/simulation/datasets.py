@@ -296,13 +296,17 @@ def load_municipalities(source: str | os.PathLike[str] | pd.DataFrame = "norway"
         raise _fail(file, "number", f"data row {row + 1} holds {numbers[row]}, out of range", f"integers {low}..{high}")
     values, counts = np.unique(numbers, return_counts=True)
     if (counts > 1).any():
-        raise _fail(file, "number", f"duplicate municipality numbers {values[counts > 1].tolist()}", "each number once")
+        twice = values[counts > 1].tolist()
+        listed = ", ".join(map(str, twice[:5])) + (f" and {len(twice) - 5:,} more" if len(twice) > 5 else "")
+        raise _fail(file, "number", f"duplicate municipality numbers {listed}", "each number once")
     allowed = f"integers 0..{MAX_POPULATION:,}"
     population = _integers(frame["population"], file, "population", allowed, high=MAX_POPULATION)
     if (population < 0).any():
         row = _first(population < 0)
         problem = f"data row {row + 1} (number {numbers[row]}) holds {population[row]}, negative"
         raise _fail(file, "population", problem, allowed)
+    if not population.any():  # whichever pot: a world without inhabitants has nobody to reach
+        raise _fail(file, "population", "all populations are 0", "at least one municipality with inhabitants")
     names = frame["name"].astype(str).str.strip()
     if names.eq("").any():
         row = _first(names.eq(""))

@@ -16,9 +16,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
-from .checks import shown
+from .checks import MAX_COUNT, shown
 from .parameters import suggest
 
 Channel = Literal["measure", "guidance", "grant"]
@@ -38,79 +38,116 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_PY = 1000.0  # person-years an arena's secretariat or knowledge function may have (far above any real one)
+MAX_PER_YEAR = 1000  # assignments one measure's stream may add a year
+
+
+def _share(default: float | None = None) -> Any:
+    """A share in [0, 1]: a finite number (never a bool or a string)."""
+    return Field(ge=0.0, le=1.0, strict=True, allow_inf_nan=False, **({} if default is None else {"default": default}))
+
+
+def _py() -> Any:
+    """Person-years in [0, MAX_PY]: a finite number (never a bool or a string)."""
+    return Field(ge=0.0, le=MAX_PY, strict=True, allow_inf_nan=False)
+
+
+def shortened(items: list[Any], most: int = 5) -> str:
+    """The first ``most`` items, each shortened, and how many more there are."""
+    text = ", ".join(shown(i) for i in items[:most])
+    return text + (f" and {len(items) - most:,} more" if len(items) > most else "")
+
+
+def _once(codes: tuple[str, ...], what: str) -> None:
+    twice = sorted({c for c in codes if codes.count(c) > 1}) if len(set(codes)) < len(codes) else []
+    if twice:
+        raise ValueError(f"{what} names {shortened(twice)} more than once; name each actor once")
+
+
 class Arena(_Strict):
     """A standing or time-bound cross-sector arena (group, board, core group, collaboration, programme)."""
 
-    name: str
-    members: tuple[str, ...] = Field(min_length=2)
-    lead: str
+    name: StrictStr
+    members: tuple[StrictStr, ...] = Field(min_length=2)
+    lead: StrictStr
     topology: Literal["plenary", "star"]
-    mandate: bool | Literal["mandate_change"]
-    decision_rights_from_week: int | Literal["mandate_change"] | None = Field(default=None)
-    setup_weeks: int = Field(ge=0)
-    period_weeks: int | None = Field(default=None, ge=1)
-    renewed: bool = False
-    meets_every_weeks: int = Field(ge=1)
-    secretariat_py: float = Field(ge=0)
-    knowledge_py: float = Field(ge=0)
+    mandate: StrictBool | Literal["mandate_change"]
+    decision_rights_from_week: StrictInt | Literal["mandate_change"] | None = Field(default=None)
+    setup_weeks: StrictInt = Field(ge=0, le=MAX_COUNT)
+    period_weeks: StrictInt | None = Field(default=None, ge=1, le=MAX_COUNT)
+    renewed: StrictBool = False
+    meets_every_weeks: StrictInt = Field(ge=1, le=MAX_COUNT)
+    secretariat_py: float = _py()
+    knowledge_py: float = _py()
     staffing: Staffing = "lead"
-    coordinating_responsibility: float = Field(default=0.0, ge=0.0, le=1.0)
-    reference_group: tuple[str, ...] = ()
-    municipal_reference: bool = False
-    implemented_in_line: bool = False
-    coordinates_field: bool = False
-    source: str
+    coordinating_responsibility: float = _share(0.0)
+    reference_group: tuple[StrictStr, ...] = ()
+    municipal_reference: StrictBool = False
+    implemented_in_line: StrictBool = False
+    coordinates_field: StrictBool = False
+    source: StrictStr
 
     @model_validator(mode="after")
     def _consistent(self) -> Arena:
+        _once(self.members, f"arena {shown(self.name)}: members")
+        _once(self.reference_group, f"arena {shown(self.name)}: reference_group")
+        unknown = unknown_codes([*self.members, *self.reference_group])
+        if unknown:
+            raise ValueError(f"arena {shown(self.name)}: unknown actor codes {shortened(unknown)} in members or "
+                             "reference_group; codes: the ministries, directorates and regional offices of docs/DATA.md")
         if self.lead not in self.members:
-            raise ValueError(f"arena {self.name!r}: lead {self.lead!r} must be one of its members")
-        if isinstance(self.decision_rights_from_week, int) and self.decision_rights_from_week < 0:
-            raise ValueError(f"arena {self.name!r}: decision_rights_from_week must be >= 0 or 'mandate_change'")
+            raise ValueError(f"arena {shown(self.name)}: lead {shown(self.lead)} must be one of its members "
+                             f"({shortened(list(self.members))})")
+        week = self.decision_rights_from_week
+        if isinstance(week, int) and not 0 <= week <= MAX_COUNT:
+            raise ValueError(f"arena {shown(self.name)}: decision_rights_from_week must be a week in [0, {MAX_COUNT}], "
+                             f"\"mandate_change\" or left out, got {week}")
         if self.renewed and self.period_weeks is None:
-            raise ValueError(f"arena {self.name!r}: renewed = true needs a period_weeks")
+            raise ValueError(f"arena {shown(self.name)}: renewed = true needs a period_weeks")
         return self
 
 
 class Stream(_Strict):
     """Assignments a measure adds each year."""
 
-    issuer: str
-    lead: str
-    per_year: int = Field(ge=1)
+    issuer: StrictStr
+    lead: StrictStr
+    per_year: StrictInt = Field(ge=1, le=MAX_PER_YEAR)
     channel: Channel
-    arena: str | None = None
+    arena: StrictStr | None = None
 
 
 class OrganisationModel(_Strict):
     """One national organisation model."""
 
-    title: str
-    source: str
-    issuer: str
-    issuer_responsibility: float = Field(default=0.0, ge=0.0, le=1.0)
-    issuing_arena: str | None = None
-    lead_agency: str
-    joint_letters: tuple[str, ...] | Literal["arena"]
+    title: StrictStr
+    source: StrictStr
+    issuer: StrictStr
+    issuer_responsibility: float = _share(0.0)
+    issuing_arena: StrictStr | None = None
+    lead_agency: StrictStr
+    joint_letters: tuple[StrictStr, ...] | Literal["arena"]
     arenas: tuple[Arena, ...] = ()
 
     @model_validator(mode="after")
     def _one_coordinating_arena(self) -> OrganisationModel:
         if sum(a.coordinates_field for a in self.arenas) > 1:
-            raise ValueError(f"model {self.title!r}: at most one arena may coordinate the field")
+            raise ValueError(f"model {shown(self.title)}: at most one arena may coordinate the field")
         names = {a.name for a in self.arenas}
         if self.issuing_arena is not None and self.issuing_arena not in names:
-            raise ValueError(f"issuing_arena {self.issuing_arena!r} is not one of the model's arenas {sorted(names)}")
+            raise ValueError(f"issuing_arena {shown(self.issuing_arena)} is not one of the model's arenas ({shortened(sorted(names), 8)})")
         if self.joint_letters == "arena" and not any(a.coordinates_field for a in self.arenas):
             raise ValueError("joint_letters = 'arena' needs an arena with coordinates_field = true")
+        if self.joint_letters != "arena":
+            _once(self.joint_letters, "joint_letters")
         return self
 
 
 class Measure(_Strict):
     """A measure of seed 002 §5.4, combinable with any model: rules it switches on, arenas and streams it adds."""
 
-    title: str
-    source: str
+    title: StrictStr
+    source: StrictStr
     rules: tuple[Rule, ...] = ()
     arenas: tuple[Arena, ...] = ()
     streams: tuple[Stream, ...] = ()
@@ -157,8 +194,18 @@ def arenas_of(model: OrganisationModel, measures: Mapping[str, Measure]) -> list
     names = [a.name for a in own]
     for name in names:
         if names.count(name) > 1:
-            raise ValueError(f"arena {name!r} is declared twice (model and measures must name arenas uniquely).")
+            raise ValueError(f"arena {shown(name)} is declared twice (model and measures must name arenas uniquely).")
     return own + [a for a in cat.today.arenas if a.name not in names]
+
+
+def check_stream_arenas(model: OrganisationModel, measures: Mapping[str, Measure], where: str) -> None:
+    """Every measure stream's arena exists in the organisation simulated (model, measures, today), or a ValueError."""
+    names = [a.name for a in arenas_of(model, measures)]
+    for name, measure in measures.items():
+        for k, stream in enumerate(measure.streams):
+            if stream.arena is not None and stream.arena not in names:
+                raise ValueError(f"{where}: measure {name!r} streams.{k}.arena: no arena {shown(stream.arena)} in "
+                                 f"{shown(model.title)} with these measures; arenas: {shortened(names, 8)}")
 
 
 def todays_arena_names() -> frozenset[str]:
@@ -207,7 +254,7 @@ def _derive(where: str, name: str, declaration: dict[str, Any], known: Mapping[s
     if base_name is not None:
         if not isinstance(base_name, str) or base_name not in known:
             raise ValueError(f"{where}.extends: {shown(base_name)} is not known.{suggest(str(base_name), known)} "
-                             f"Allowed: {', '.join(known)}.")
+                             f"Allowed: {shortened(list(known), 12)}.")
         data = known[base_name].model_dump()
         data["title"] = f"{data['title']} (variant {name})"
     data.update(decl)
@@ -217,7 +264,7 @@ def _derive(where: str, name: str, declaration: dict[str, Any], known: Mapping[s
     if added is not None:
         arenas += _added_arenas(where, base_name, "arenas" in decl, added, arenas)
     for arena_name, change in edits.items():
-        arenas = edit_arena(arenas, arena_name, change, f"{where}.arena.{arena_name!r}")
+        arenas = edit_arena(arenas, arena_name, change, f"{where}.arena.{shown(arena_name)}")
     if arenas:
         data["arenas"] = arenas
     return validated(kind, data, where)
@@ -249,9 +296,32 @@ def validated(kind: type[_Strict], data: dict[str, Any], where: str) -> Any:
         return kind.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
+        loc = field_path(err["loc"])
+        field = next((part for part in reversed(loc.split(".")) if not part.isdigit()), "")
         msg = err["msg"].removeprefix("Value error, ")
+        if field in FORMS and err["type"] != "value_error":  # a union: name its forms, not pydantic's branches
+            msg = f"must be {FORMS[field]}"
         raise ValueError(f"{where}{'.' + loc if loc else ''}: {msg} (got {shown(err.get('input'))}).") from None
+
+
+# what a field with several forms takes, in words (pydantic would name each union branch by its type)
+FORMS: dict[str, str] = {
+    "mandate": 'true, false or "mandate_change"',
+    "decision_rights_from_week": f'a whole week in [0, {MAX_COUNT}], "mandate_change", or left out (no decision rights)',
+    "period_weeks": f"a whole number of weeks in [1, {MAX_COUNT}], or left out (standing)",
+    "joint_letters": '"arena" (the coordinating arena) or a list of actor codes',
+    "issuing_arena": "the name of one of the model's arenas, or left out",
+    "arena": "the name of an arena, or left out",
+}
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """A validation error's location as dotted field names, without pydantic's tags for union branches."""
+    def tag(part: Any) -> bool:
+        text = str(part)
+        return text in ("int", "float", "str", "bool", "none") or text.startswith(
+            ("literal[", "tuple[", "list[", "dict[", "function-", "constrained-", "nullable["))
+    return ".".join(str(x) for x in loc if not tag(x))
 
 
 def edit_arena(arenas: list[dict[str, Any]], arena_name: str, change: Any, where: str) -> list[dict[str, Any]]:
@@ -267,7 +337,7 @@ def edit_arena(arenas: list[dict[str, Any]], arena_name: str, change: Any, where
     if arena_name not in names:
         choices = [*names, *(n for n in today if n not in names)]
         raise ValueError(f"{where}: no arena {shown(arena_name)} to change.{suggest(str(arena_name), choices)} "
-                         f"Arenas: {', '.join(map(str, choices))}.")
+                         f"Arenas: {shortened(choices, 12)}.")
     if not isinstance(change, dict):
         raise ValueError(f"{where} must be a table of field changes, got {shown(change)}.")
     arenas = list(arenas)
@@ -276,7 +346,7 @@ def edit_arena(arenas: list[dict[str, Any]], arena_name: str, change: Any, where
     members = list(arena.get("members", ()))
     for code in _codes(change.pop("remove_members", []), f"{where}.remove_members"):
         if code not in members:
-            raise ValueError(f"{where}.remove_members: {code!r} is not a member; members: {', '.join(members)}.")
+            raise ValueError(f"{where}.remove_members: {shown(code)} is not a member; members: {shortened(members, 8)}.")
         members.remove(code)
     members += [c for c in _codes(change.pop("add_members", []), f"{where}.add_members") if c not in members]
     arena.update(members=tuple(members))
@@ -285,26 +355,46 @@ def edit_arena(arenas: list[dict[str, Any]], arena_name: str, change: Any, where
     return arenas
 
 
-def check_codes(declared: OrganisationModel | Measure, where: str) -> None:
-    """Every actor code a declared model or measure names exists in the actor data (before any run starts)."""
+@cache
+def actor_codes() -> tuple[frozenset[str], frozenset[str]]:
+    """The codes of every actor (ministries, directorates, regional offices), and of the ministries alone."""
     from .datasets import load_actors
 
     actors = load_actors()
-    codes = {*actors.ministries["code"], *actors.directorates["code"], *actors.regional_offices["code"]}
+    ministries = frozenset(actors.ministries["code"])
+    return ministries | frozenset(actors.directorates["code"]) | frozenset(actors.regional_offices["code"]), ministries
+
+
+def unknown_codes(codes: list[str]) -> list[str]:
+    """The codes in ``codes`` that name no actor, in order, each once."""
+    known = actor_codes()[0]
+    return list(dict.fromkeys(c for c in codes if c not in known))
+
+
+def check_codes(declared: OrganisationModel | Measure, where: str) -> None:
+    """Every actor code a declared model or measure names exists, and every issuer is a ministry (before any run)."""
+    codes, ministries = actor_codes()
     named: list[tuple[str, str]] = []
+    issuers: list[tuple[str, str]] = []
     if isinstance(declared, OrganisationModel):
-        named += [("issuer", declared.issuer), ("lead_agency", declared.lead_agency)]
+        issuers.append(("issuer", declared.issuer))
+        named += [("lead_agency", declared.lead_agency)]
         named += [("joint_letters", c) for c in (() if declared.joint_letters == "arena" else declared.joint_letters)]
     else:
         for k, stream in enumerate(declared.streams):
-            named += [(f"streams.{k}.issuer", stream.issuer), (f"streams.{k}.lead", stream.lead)]
+            issuers.append((f"streams.{k}.issuer", stream.issuer))
+            named += [(f"streams.{k}.lead", stream.lead)]
     for k, arena in enumerate(declared.arenas):
         named += [(f"arenas.{k}.members", c) for c in arena.members]
         named += [(f"arenas.{k}.reference_group", c) for c in arena.reference_group]
-    for field, code in named:
+    for field, code in [*issuers, *named]:
         if code not in codes:
             raise ValueError(f"{where}.{field}: unknown actor code {shown(code)}.{suggest(code, codes)} "
                              "Codes: the ministries, directorates and regional offices of docs/DATA.md.")
+    for field, code in issuers:
+        if code not in ministries:
+            raise ValueError(f"{where}.{field}: {shown(code)} is not a ministry; assignments are issued by a "
+                             f"ministry ({', '.join(sorted(ministries))}).")
 
 
 def _codes(value: Any, where: str) -> list[str]:

@@ -29,6 +29,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from sim.simulation.checks import shown
 from sim.simulation.provenance import compile_kernels
 
 from ..scenario import Scenario
@@ -291,6 +292,17 @@ def _all_failed(task: list[RunSpec], why: str) -> Outcome:
     for spec in task:
         outcome.add(failed(spec, why))
     return outcome
+
+
+def check_client(client: Any, where: str) -> None:
+    """Refuse (ValueError) a ``client`` that is neither None nor a ``dask.distributed.Client`` (checked by its methods)."""
+    if client is None:
+        return
+    if isinstance(client, str | bytes):
+        raise ValueError(f"{where}: client must be a dask.distributed.Client, not an address ({shown(client)}); "
+                         "connect first with distributed.Client(address), or use `--dask ADDRESS` on the command line.")
+    if not all(callable(getattr(client, name, None)) for name in ("submit", "scheduler_info", "run")):
+        raise ValueError(f"{where}: client must be a dask.distributed.Client or None, got {shown(client)}.")
 
 
 def dask_workers(client: Any) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..runner import check_writable
+from ..runner import check_writable, claim_folder
 from ..scenario import Scenario
 from .errors import BatchConflict
 from .fingerprint import PLAN_FIELDS, differences, digest, fingerprint
@@ -54,6 +54,7 @@ class ResultFolder:
         if (self.root / "steps.parquet").is_file():
             raise BatchConflict(f"{self.root} holds a single run from `sim run` (steps.parquet is a file); "
                                 "a batch needs its own folder. Choose another --out.")
+        claim_folder(self.root)
         check_writable(self.root)
         self.lock.acquire()
         try:

@@ -25,9 +25,10 @@ from sim.simulation.metrics import CRITERIA
 
 from ..intervals import ci_half_width
 from ..machine import cores
+from ..runner import output_path
 from ..scenario import AdaptiveReplications, Scenario
 from .errors import EnvironmentFault, Interrupted, is_environment_fault
-from .executors import dask_workers, local, on_dask, workers_see
+from .executors import check_client, dask_workers, local, on_dask, workers_see
 from .folder import ResultFolder
 from .shutdown import Shutdown
 from .specs import PlanIndex, RunSpec, groups, planned_runs
@@ -70,13 +71,20 @@ def run_batch(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
     if rerun_stale and not resume:
         raise ValueError("rerun_stale (--rerun-stale) recomputes runs of a batch being resumed: it needs resume "
                          "(--resume).")
+    if not isinstance(resume, bool) or not isinstance(rerun_stale, bool):
+        raise ValueError(f"run_batch: resume and rerun_stale must be True or False, got {shown(resume)} and "
+                         f"{shown(rerun_stale)}.")
+    root = output_path(out, "run_batch: out") if out is not None else scenario.output_dir
+    if scenario_text is not None and not isinstance(scenario_text, str):
+        raise ValueError(f"run_batch: scenario_text must be the scenario file's text (str), got {shown(scenario_text)}.")
+    check_client(client, "run_batch")
     workers = usable_workers(workers)
     if task_size is not None:
         task_size = whole_number(task_size, "run_batch: task_size", 1, also=", or None")
     if run_time_limit is not None and not (is_number(run_time_limit) and 0 < run_time_limit < math.inf):
         raise ValueError(f"run_batch: run_time_limit must be a number of seconds > 0, or None, got {shown(run_time_limit)}.")
     limit = run_time_limit or scenario.run_time_limit
-    folder = ResultFolder(Path(out) if out is not None else scenario.output_dir)
+    folder = ResultFolder(root)
     backend = "dask" if client is not None else ("processes" if workers > 1 else "serial")
     folder.open(scenario, resume=resume, rerun_stale=rerun_stale, backend=backend,
                 workers=dask_workers(client) if client is not None else workers, scenario_text=scenario_text)

@@ -33,7 +33,7 @@ from sim.simulation.parameters import BY_NAME, PRIOR, PRIORS
 from ..batch.errors import BatchConflict
 from ..batch.fingerprint import differences, fingerprint
 from ..batch.lock import FolderLock
-from ..runner import write_atomic, write_parquet_atomic
+from ..runner import claim_folder, output_path, write_atomic, write_parquet_atomic
 from ..scenario import Scenario
 from .distance import distance, shortfall
 from .inference import Posterior, infer, weighted_quantiles
@@ -66,7 +66,8 @@ def calibrate(scenario: Scenario, *, out: str | os.PathLike[str] | None = None, 
     Re-running into the same folder resumes; ``restart`` empties a folder another scenario or code made.
     """
     check_calibration_scenario(scenario)
-    folder = Path(out) if out is not None else scenario.output_dir
+    folder = output_path(out, "calibrate: out") if out is not None else scenario.output_dir
+    claim_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     lock = FolderLock(folder)
     lock.acquire()

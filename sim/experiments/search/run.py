@@ -29,12 +29,13 @@ from pymoo.util.ref_dirs import get_reference_directions
 from sim.simulation.metrics import AT_HORIZONS
 
 from ..batch.errors import Interrupted
-from ..batch.executors import dask_workers
+from ..batch.executors import check_client, dask_workers
 from ..batch.folder import ResultFolder
 from ..batch.run import run_specs, stopping, usable_workers
 from ..batch.shutdown import Shutdown
 from ..batch.specs import RunSpec
 from ..designs import design_points
+from ..runner import output_path
 from ..scenario import Scenario, ScenarioError
 from ..structural import value_of
 from .outputs import OUTPUTS, Presenter, SearchResult, write_outputs
@@ -59,8 +60,11 @@ def run_search(scenario: Scenario, *, out: str | Path | None = None, workers: in
     if not variables(scenario):
         raise ScenarioError("search: nothing to choose: give several structures, a search.space field with several "
                             "choices or a range, or search.measures.")
+    if not isinstance(resume, bool) or not isinstance(rerun_stale, bool):
+        raise ValueError(f"run_search: resume and rerun_stale must be True or False, got {resume!r} and {rerun_stale!r}.")
+    check_client(client, "run_search")
     workers = usable_workers(workers)
-    root = Path(out) if out is not None else scenario.output_dir
+    root = output_path(out, "run_search: out") if out is not None else scenario.output_dir
     folder = ResultFolder(root)
     backend = "dask" if client is not None else ("processes" if workers > 1 else "serial")
     folder.open(scenario, resume=resume, rerun_stale=rerun_stale, backend=backend,
@@ -100,6 +104,11 @@ def _search(scenario: Scenario, judge: Judge, quiet: bool) -> None:
     algorithm.setup(problem, termination=NoTermination(), seed=search.seed)
     for generation in range(1, search.generations + 1):
         population = algorithm.ask()
+        if population is None or len(population) == 0:  # a finite space whose every candidate has been judged
+            if not quiet:
+                print(f"generation {generation}: no candidate left that has not been judged; the search stops",
+                      flush=True)
+            return
         candidates = [decode(scenario, x) for x in population.get("X")]
         table = judge.judge(candidates, generation, quiet)
         if judge.shutdown.requested is not None:
