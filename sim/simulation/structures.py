@@ -40,6 +40,7 @@ class _Strict(BaseModel):
 
 MAX_PY = 1000.0  # person-years an arena's secretariat or knowledge function may have (far above any real one)
 MAX_PER_YEAR = 1000  # assignments one measure's stream may add a year
+MAX_BUDGET_NOK = 1e11  # NOK a year one measure may spend (far above the whole field's budgets)
 
 
 def _share(default: float | None = None) -> Any:
@@ -153,8 +154,8 @@ class Measure(_Strict):
     streams: tuple[Stream, ...] = ()
     # money the measure spends a year beyond the actors' time (grants, allocations); the time its arenas and streams
     # take is counted in person-years by the model itself (cost_person_years)
-    budget_nok: float = Field(default=0.0, ge=0.0, le=1e11, allow_inf_nan=False)
-    budget_source: str = ""  # the seed and section, or "assumption: ..." (docs/ODD.md, Costs)
+    budget_nok: float = Field(default=0.0, ge=0.0, le=MAX_BUDGET_NOK, strict=True, allow_inf_nan=False)
+    budget_source: StrictStr = ""  # the seed and section, or "assumption: ..." (docs/ODD.md, Costs)
 
     @model_validator(mode="after")
     def _budget_has_a_source(self) -> Measure:
