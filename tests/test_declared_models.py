@@ -197,6 +197,9 @@ def test_declared_measures_combine_with_shipped_ones_in_a_batch(tmp_path, capsys
     runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
     assert runs.groupby("measures").size().to_dict() == {"": 2, "youth_board": 2,
                                                          "identical_assignments,youth_board": 2, "russ_plus": 2}
+    # money: each run records its measures' budgets; a derived measure keeps its parent's (docs/ODD.md, Costs)
+    assert runs.groupby("measures")["budget_nok"].unique().map(list).to_dict() == {
+        "": [0.0], "youth_board": [0.0], "identical_assignments,youth_board": [0.0], "russ_plus": [10_000_000.0]}
     capsys.readouterr()
 
 
@@ -224,6 +227,10 @@ def test_a_structure_file_declares_models_and_measures_and_errors_name_it(tmp_pa
     ({"x": {"title": "t", "source": "s", "streams": [{"issuer": "XX", "lead": "Udir", "per_year": 1,
                                                       "channel": "grant"}]}}, ["declared_measures.x.streams.0.issuer"]),
     ({"outreach": {"title": "t", "source": "s"}}, ["declared_measures.outreach", "hide"]),
+    ({"x": {"title": "t", "source": "s", "budget_nok": 5e6}}, ["declared_measures.x", "budget_source"]),
+    ({"x": {"title": "t", "source": "s", "budget_nok": -1.0, "budget_source": "b"}}, ["declared_measures.x.budget_nok"]),
+    ({"x": {"title": "t", "source": "s", "budget_nok": float("inf"), "budget_source": "b"}},
+     ["declared_measures.x.budget_nok"]),
 ])
 def test_bad_measure_declarations_are_refused_naming_the_field(measures, words):
     with pytest.raises(ScenarioError) as info:

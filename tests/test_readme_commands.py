@@ -1,7 +1,7 @@
 """The README's shell examples run in the order given, in an empty folder, without colliding.
 
 Each command is run as written, against copies of the shipped scenarios shrunk to a few weeks,
-replications, samples and generations (so the suite stays short; an NSGA-III population must cover its 13 objectives); only a command that needs an
+replications, samples and generations (so the suite stays short; an NSGA-III population must cover its 14 objectives); only a command that needs an
 outside cluster (``tcp://``) is left out.  SCENARIOS.md's command synopsis is checked against
 the parser, so it never names a command or option that does not exist.
 """
@@ -38,6 +38,8 @@ README_COMMANDS = [c for c in shell_lines(ROOT / "README.md") if "tcp://" not in
 def clone(tmp_path_factory):
     folder = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "scenarios", folder / "scenarios")
+    (folder / "results" / "calibration").mkdir(parents=True)  # the committed posterior the design search draws from
+    shutil.copy(ROOT / "results" / "calibration" / "posterior.parquet", folder / "results" / "calibration")
     for path in (folder / "scenarios").glob("*.toml"):
         text = path.read_text(encoding="utf-8")
         for pattern, replacement in SHRINK:

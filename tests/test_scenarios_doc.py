@@ -77,7 +77,9 @@ def test_the_shipped_scenarios_table_states_their_true_counts() -> None:
         if scenario.search is not None:
             search = scenario.search
             points = scenario.design.samples
-            most = (search.population * search.generations + len(scenario.structures)) * points * scenario.replications
+            points *= max(1, len(scenario.design.premises))
+            references = len(search.references or scenario.structures) * 2 ** len(search.measures)
+            most = (search.population * search.generations + references) * points * scenario.replications
             assert runs == most, f"{name}: the table says at most {runs} runs, the search has at most {most}"
             assert f"{search.generations} generations of {search.population} candidates" in what, name
         else:

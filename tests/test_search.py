@@ -38,7 +38,7 @@ space.joint_letters = ["arena", ["Hdir"]]
 '''
 
 
-def _scenario(tmp_path, weeks=40, generations=2):
+def _scenario(tmp_path, weeks=110, generations=2):  # 110 weeks: the 2-year horizon is a scenario of the regret
     path = tmp_path / "search.toml"
     path.write_text(SEARCH.format(weeks=weeks, generations=generations), encoding="utf-8")
     return path
@@ -50,7 +50,8 @@ def _dominates(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _objectives(table: pd.DataFrame) -> np.ndarray:
     names = [f"{c}_mean" for c in CRITERIA] + [f"{c}_q10" for c in CRITERIA]
-    return np.column_stack([-table[names].to_numpy(float), table["cost_person_years_mean"].to_numpy(float)])
+    return np.column_stack([-table[names].to_numpy(float), table["cost_person_years_mean"].to_numpy(float),
+                            table["budget_nok_mean"].to_numpy(float)])
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +64,15 @@ def searched(tmp_path_factory):
 
 def test_a_search_judges_the_references_and_its_candidates_and_writes_its_outputs(searched):
     _, out = searched
-    for name in ("candidates.parquet", "comparisons.parquet", "pareto.parquet", "report.html", "figures/pareto.png",
-                 "runs.parquet"):
+    for name in ("candidates.parquet", "comparisons.parquet", "pareto.parquet", "decision.csv", "report.html",
+                 "figures/pareto.png", "figures/tradeoffs.png", "runs.parquet"):
         assert (out / name).is_file(), name
     candidates = pd.read_parquet(out / "candidates.parquet")
     refs = candidates[candidates["reference"]]
-    assert list(refs["structure"]) == ["model1", "model2", "model3"] and (refs["measures"] == "").all()
+    # each reference with each set of the searchable measures, none first
+    sets = ["", "identical_assignments", "programme_financing", "identical_assignments,programme_financing"]
+    assert list(refs["structure"]) == [s for s in ("model1", "model2", "model3") for _ in sets]
+    assert list(refs["measures"]) == sets * 3
     assert set(refs["field_arena.meets_every_weeks"]) == {6, 4}  # their own values, as declared
     assert candidates["candidate"].is_unique and (candidates["n_runs"] == 3 * 2).all()
     assert candidates["field_arena.meets_every_weeks"].isin([2, 4, 6, 8]).all()
@@ -77,8 +81,8 @@ def test_a_search_judges_the_references_and_its_candidates_and_writes_its_output
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "The front" in html and "Better than the references?" in html
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["search"]) == {"candidates.parquet", "comparisons.parquet", "pareto.parquet",
-                                       "report.html", "figures/pareto.png"}
+    assert set(manifest["search"]) == {"candidates.parquet", "comparisons.parquet", "pareto.parquet", "decision.csv",
+                                       "report.html", "figures/pareto.png", "figures/tradeoffs.png"}
 
 
 def test_the_front_is_exactly_the_non_dominated_candidates(searched):
@@ -100,11 +104,12 @@ def test_as_good_as_a_reference_means_on_every_criterion_at_no_more_cost(searche
     for ref in ("model1", "model2", "model3"):
         mine = comparisons[comparisons["reference"] == ref].pivot(index="candidate", columns="outcome",
                                                                   values="difference")
-        expected = (mine[list(CRITERIA)] >= -1e-12).all(axis=1) & (mine["cost_person_years"] <= 1e-12)
+        expected = ((mine[list(CRITERIA)] >= -1e-12).all(axis=1) & (mine["cost_person_years"] <= 1e-12)
+                    & (mine["budget_nok"] <= 1e-12))
         got = candidates.set_index("candidate")[f"as_good_as_{ref}"]
         assert (got == expected.reindex(got.index)).all()
-        ref_row = candidates[candidates["reference"] & (candidates["structure"] == ref)].iloc[0]
-        assert ref_row[f"as_good_as_{ref}"] and ref_row[f"share_as_good_{ref}"] == 1.0
+        for _, ref_row in candidates[candidates["reference"] & (candidates["structure"] == ref)].iterrows():
+            assert ref_row[f"as_good_as_{ref}"] and ref_row[f"share_as_good_{ref}"] == 1.0  # itself
     wide = comparisons.pivot_table(index=["candidate", "reference"], columns="outcome", values="difference")
     on_criteria = (wide[list(CRITERIA)] >= -1e-12).all(axis=1).groupby(level="candidate").all()
     expected = candidates["candidate"].map(on_criteria) & ~candidates["reference"]
@@ -113,6 +118,70 @@ def test_as_good_as_a_reference_means_on_every_criterion_at_no_more_cost(searche
     both = candidates["as_good_as_all_references"]
     assert (both == (candidates[[f"as_good_as_{r}" for r in ("model1", "model2", "model3")]].all(axis=1)
                      & ~candidates["reference"])).all()
+
+
+def test_each_candidate_is_compared_with_each_reference_given_the_same_measures(searched):
+    """The fair-reference rule: "better than model X" means a better structure, not more measures."""
+    _, out = searched
+    candidates = pd.read_parquet(out / "candidates.parquet").set_index("candidate")
+    comparisons = pd.read_parquet(out / "comparisons.parquet")
+    assert set(comparisons["reference"]) == {"model1", "model2", "model3"}
+    assert (comparisons["reference_measures"] == candidates.loc[comparisons["candidate"], "measures"].to_numpy()).all()
+    refs = candidates[candidates["reference"]].reset_index().set_index(["structure", "measures"])
+    for row in comparisons[comparisons["outcome"].isin(["operational_implementation", "budget_nok"])].itertuples():
+        ref = refs.loc[(row.reference, row.reference_measures)]
+        # every candidate meets the same points, so the paired mean difference is the difference of the means
+        expected = candidates.at[row.candidate, f"{row.outcome}_mean"] - ref[f"{row.outcome}_mean"]
+        assert row.difference == pytest.approx(expected, abs=1e-9)
+    measures_money = comparisons[comparisons["outcome"] == "budget_nok"]["difference"]
+    assert (measures_money == 0).all()  # same measures, same money: only the structure differs
+    for ref in ("model1", "model2", "model3"):  # its best measure set: least balanced minimax regret among its sets
+        own = candidates[candidates["reference"] & (candidates["structure"] == ref)]
+        best = own.sort_values(["regret_max_balanced", "budget_nok_mean", "cost_person_years_mean"], kind="stable")
+        assert (candidates[f"best_measures_of_{ref}"] == best["measures"].iloc[0]).all()
+
+
+def test_regret_is_judged_over_every_point_and_horizon_against_the_best_candidate(searched):
+    _, out = searched
+    candidates = pd.read_parquet(out / "candidates.parquet")
+    for p in (*CRITERIA, "balanced"):
+        assert candidates[f"regret_max_{p}"].ge(0).all() and candidates[f"within_tolerance_{p}"].between(0, 1).all()
+        # in every scenario some candidate is the best, so some candidate has zero regret there
+        assert candidates[f"within_tolerance_{p}"].max() > 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "What to choose" in html and "MNOK" in html
+
+
+def test_the_decision_is_the_least_minimax_regret_per_priority_then_the_cheaper(searched):
+    _, out = searched
+    candidates = pd.read_parquet(out / "candidates.parquet")
+    decision = pd.read_csv(out / "decision.csv", keep_default_na=False)
+    assert list(decision["priority"]) == [*CRITERIA, "balanced"]
+    feasible = candidates[candidates["n_failed"] == 0]
+    for row in decision.itertuples():
+        ranked = feasible.sort_values([f"regret_max_{row.priority}", "total_cost_nok"], kind="stable")
+        assert row.choice == ranked["candidate"].iloc[0]
+        refs = ranked[ranked["reference"]]
+        assert row.reference == refs["candidate"].iloc[0]
+        assert row.choice_within_tolerance_low <= row.choice_within_tolerance <= row.choice_within_tolerance_high
+        assert row.advantage_low <= row.advantage <= row.advantage_high
+        assert row.choice_regret_max <= row.reference_regret_max  # the choice is among all, references included
+    costs = candidates["budget_nok_mean"] + 1_200_000 * candidates["cost_person_years_mean"]
+    assert np.allclose(candidates["total_cost_nok"], costs)
+
+
+def test_stability_runs_the_search_per_seed_pair_and_says_what_holds_in_all(tmp_path, capsys):
+    out = tmp_path / "stable"
+    assert main(["search", str(_scenario(tmp_path, generations=1)), "--out", str(out), "--quiet", "--workers", "2",
+                 "--seeds", "2", "5", "--draw-seeds", "1"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["seed-2-draws-1", "seed-5-draws-1", "stability.csv"]
+    table = pd.read_csv(out / "stability.csv", keep_default_na=False)
+    decisions = [pd.read_csv(out / f / "decision.csv", keep_default_na=False) for f in ("seed-2-draws-1",
+                                                                                        "seed-5-draws-1")]
+    for row in table.itertuples():
+        choices = {d.set_index("priority").at[row.priority, "choice"] for d in decisions}
+        assert row.same_choice == (len(choices) == 1) and row.searches == 2
+    assert "stability.csv" in capsys.readouterr().out
 
 
 def test_every_candidate_meets_the_same_parameter_points_with_the_same_seeds(searched):

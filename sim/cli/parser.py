@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--rerun-stale", action="store_true",
                         help="with --resume: recompute runs that another scenario or other code made")
     search.add_argument("--quiet", action="store_true", help="no line per generation")
+    search.add_argument("--seeds", type=int, nargs="+", default=None, metavar="SEED",
+                        help="stability: run the search once per search seed (with --draw-seeds, per pair) into "
+                             "OUT/seed-<s>-draws-<d>/ and write OUT/stability.csv")
+    search.add_argument("--draw-seeds", type=int, nargs="+", default=None, metavar="SEED",
+                        help="stability: the design seeds (which scenarios are drawn); default: the scenario's")
     search.set_defaults(handler=("search", "search"))
     report = sub.add_parser("report", help="write figures/ and one self-contained report.html of a finished batch")
     report.add_argument("folder", help="output folder of `sim batch` (or `sim sensitivity`)")

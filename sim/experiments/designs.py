@@ -11,6 +11,7 @@ always visits the same points.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from scipy.stats import qmc
 
 from sim.simulation.parameters import BY_NAME
 
+from .posterior import posterior_draws, read_posterior
 from .scenario import Design
 from .structural import is_structural, typed
 
@@ -42,8 +44,33 @@ def _rows_to_points(names: list[str], rows: np.ndarray) -> list[Point]:
     return [{n: _typed(n, v) for n, v in zip(names, row, strict=True)} for row in rows]
 
 
-def design_points(design: Design) -> list[Point]:
-    """The parameter points of a design (an empty dict = the scenario's base parameters)."""
+PREMISE = "mandate_change_week"  # a point's premise about model 3's change of mandate: a week, or -1 for never
+NEVER = -1
+
+
+def design_points(design: Design, fixed: Mapping[str, float] | None = None) -> list[Point]:
+    """The parameter points of a design (an empty dict = the scenario's base parameters), each crossed with the
+    design's premises.  ``fixed``: the scenario's own parameter values, which a posterior design leaves alone."""
+    points = _points(design, fixed)
+    if not design.premises:
+        return points
+    weeks = [float(NEVER if p == "never" else p) for p in design.premises]
+    return [{**point, PREMISE: week} for point in points for week in weeks]
+
+
+def premise_of(point: Mapping[str, Any]) -> int | None | str:
+    """The premise a point sets (a week or ``None`` for never), or ``"scenario"`` when it sets none."""
+    if PREMISE not in point:
+        return "scenario"
+    week = int(point[PREMISE])
+    return None if week == NEVER else week
+
+
+def _points(design: Design, fixed: Mapping[str, float] | None) -> list[Point]:
+    if design.kind == "posterior":
+        particles = read_posterior(design.posterior, design.calibration)
+        return [{n: float(v) for n, v in p.items()} for p in posterior_draws(particles, design.samples, design.seed,
+                                                                                fixed)]
     if design.kind == "none":
         return [{}]
     if design.kind == "grid":

@@ -59,8 +59,9 @@ def design_size(design: Design) -> int:
     k = len(design.ranges)
     sizes = {"none": 1, "grid": math.prod(len(v) for v in design.values.values()),
              "oat": 1 + sum(len(v) for v in design.values.values()),
-             "lhs": design.samples, "sobol": design.samples * (k + 2), "morris": design.samples * (k + 1)}
-    return sizes[design.kind]
+             "lhs": design.samples, "sobol": design.samples * (k + 2), "morris": design.samples * (k + 1),
+             "posterior": design.samples}
+    return sizes[design.kind] * max(1, len(design.premises))
 
 
 class _Strict(BaseModel):
@@ -89,15 +90,40 @@ class Design(_Strict):
     ``oat`` (one factor at a time over ``values``, others at base), ``lhs`` (Latin
     hypercube of ``samples`` points over ``ranges``), ``sobol`` (Saltelli's sample on the
     Sobol' sequence: ``samples`` x (factors + 2) points), ``morris`` (``samples`` Morris
-    trajectories on a ``levels`` grid).
+    trajectories on a ``levels`` grid), ``posterior`` (``samples`` draws of a calibration's
+    posterior, ``posterior`` and ``calibration``, every other uncertain parameter drawn from its
+    prior: :mod:`sim.experiments.posterior`).  ``premises`` crosses every point with each premise
+    about model 3's change of mandate (``"never"`` or a week), as the point's
+    ``mandate_change_week`` (-1 for never).
     """
 
-    kind: Literal["none", "grid", "oat", "lhs", "sobol", "morris"] = "none"
+    kind: Literal["none", "grid", "oat", "lhs", "sobol", "morris", "posterior"] = "none"
     values: dict[str, list[Any]] = {}
     ranges: dict[str, Annotated[list[Any], Field(min_length=2, max_length=2)]] = {}
     samples: StrictInt = Field(default=0, ge=0, le=MAX_SAMPLES)
     levels: StrictInt = Field(default=4, ge=2, le=100)
     seed: StrictInt = Field(default=0, ge=0, le=MAX_SEED)
+    posterior: StrictStr = ""  # a posterior.parquet of `sim calibrate`, relative to the scenario file
+    calibration: Literal["A", "B"] = "A"
+    premises: list[StrictInt | Literal["never"]] = []
+
+    @model_validator(mode="after")
+    def _premises(self) -> Design:
+        for premise in self.premises:
+            if premise != "never" and not 0 <= premise <= MAX_WEEKS:
+                raise ValueError(f"design.premises: each is \"never\" or a week in [0, {MAX_WEEKS}], got {premise!r}")
+        if len(set(map(str, self.premises))) < len(self.premises):
+            raise ValueError("design.premises: name each premise once")
+        if self.kind == "posterior":
+            if not self.posterior or self.samples < 1:
+                raise ValueError("design kind 'posterior' needs 'posterior' (the posterior.parquet of `sim calibrate`) "
+                                 "and 'samples' >= 1")
+            if self.values or self.ranges:
+                raise ValueError("design kind 'posterior' draws every uncertain parameter itself: give neither "
+                                 "'values' nor 'ranges' (fix a parameter in the scenario's [parameters] instead)")
+        elif self.posterior:
+            raise ValueError(f"design.posterior is read only by kind 'posterior', not {self.kind!r}")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -161,6 +187,9 @@ def _check_value(name: str, value: Any) -> None:
         raise ValueError(str(exc)) from None
 
 
+MAX_SEARCH_MEASURES = 8  # 256 measure sets per reference
+
+
 class SearchRange(_Strict):
     """A numeric structural field's range in a search space (whole-number fields are rounded)."""
 
@@ -193,6 +222,10 @@ class Search(_Strict):
     statistics: list[Literal["mean", "quantile"]] = Field(default=["mean", "quantile"], min_length=1)
     quantile: StrictFloat = Field(default=0.1, gt=0, le=0.5)
     seed: StrictInt = Field(default=0, ge=0, le=MAX_SEED)
+    # a candidate is "within tolerance" of the best in a scenario when it scores at most this much below it
+    tolerance: StrictFloat = Field(default=0.02, ge=0, le=1)
+    # what a person-year costs the state, to state time and money in one sum (an assumption: docs/ODD.md, Costs)
+    person_year_nok: StrictFloat | StrictInt = Field(default=1_200_000, gt=0, le=1e8)
 
     @field_validator("space", mode="before")
     @classmethod
@@ -233,6 +266,12 @@ class Search(_Strict):
                 raise ValueError(f"search.space.{name!r}: give at least one choice")
             if isinstance(choices, SearchRange) and numeric_type(name) is None:
                 raise ValueError(f"search.space.{name!r}: {field_of(name)!r} takes choices (a list), not a range")
+        if len(self.measures) > MAX_SEARCH_MEASURES:
+            raise ValueError(f"search.measures: at most {MAX_SEARCH_MEASURES}: each reference is judged with every "
+                             f"subset of them (2^{len(self.measures)} sets), so that it is compared with the same "
+                             "measures as a candidate")
+        if len(set(self.measures)) < len(self.measures):
+            raise ValueError("search.measures: name each measure once")
         if len(set(self.statistics)) < len(self.statistics):
             raise ValueError("search.statistics: name each statistic once")
         if self.algorithm == "nsga3" and self.population < self.objectives:
@@ -242,10 +281,10 @@ class Search(_Strict):
 
     @property
     def objectives(self) -> int:
-        """How many objectives the search has: each statistic of each criterion, and the cost."""
+        """How many objectives the search has: each statistic of each criterion, and the two costs (time, money)."""
         from sim.simulation.metrics import CRITERIA
 
-        return len(self.statistics) * len(CRITERIA) + 1
+        return len(self.statistics) * len(CRITERIA) + 2
 
 
 class Calibration(_Strict):
@@ -464,6 +503,13 @@ class Scenario(_Strict):
                              f"replications); at most {MAX_RUNS:,} can be planned: split it into several scenarios")
         return self
 
+    @model_validator(mode="after")
+    def _one_premise_rule(self) -> Scenario:
+        if self.design.premises and self.mandate_change_week != "never":
+            raise ValueError("mandate_change_week: the design's premises set the change of mandate point by point; "
+                             "leave mandate_change_week out (or drop design.premises)")
+        return self
+
     @property
     def mandate_change(self) -> int | None:
         """The premise about a change of mandate as the model takes it: a week, or ``None`` for none."""
@@ -639,5 +685,15 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     scenario = scenario_from_dict(read_scenario_file(path), str(path))
     if scenario.municipalities not in DATASETS and not Path(scenario.municipalities).is_absolute():
         scenario = scenario.model_copy(update={"municipalities": str(path.parent / scenario.municipalities)})
+    if scenario.design.posterior and not Path(scenario.design.posterior).is_absolute():
+        design = scenario.design.model_copy(update={"posterior": str(path.parent / scenario.design.posterior)})
+        scenario = scenario.model_copy(update={"design": design})
+    if scenario.design.kind == "posterior":
+        from .posterior import read_posterior
+
+        try:
+            read_posterior(scenario.design.posterior, scenario.design.calibration)
+        except ValueError as exc:
+            raise ScenarioError(f"{path}: field 'design.posterior': {exc}") from None
     return scenario
 

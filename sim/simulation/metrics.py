@@ -68,7 +68,10 @@ def at_horizon(criterion: str, years: int) -> str:
 
 
 AT_HORIZONS: tuple[str, ...] = tuple(at_horizon(c, y) for y in HORIZON_YEARS for c in CRITERIA)
-RECORDED: tuple[str, ...] = METRICS + AT_HORIZONS  # what a batch records per run
+# money the run's measures spend a year (NOK, their declared budget_nok): a cost the model does not simulate, recorded
+# beside the person-years it does (cost_person_years) so that a comparison can weigh both (docs/ODD.md, Costs)
+BUDGET = "budget_nok"
+RECORDED: tuple[str, ...] = METRICS + (BUDGET,) + AT_HORIZONS  # what a batch records per run
 
 
 def horizon_values(history) -> dict[str, float]:

@@ -40,6 +40,7 @@ class _Strict(BaseModel):
 
 MAX_PY = 1000.0  # person-years an arena's secretariat or knowledge function may have (far above any real one)
 MAX_PER_YEAR = 1000  # assignments one measure's stream may add a year
+MAX_BUDGET_NOK = 1e11  # NOK a year one measure may spend (far above the whole field's budgets)
 
 
 def _share(default: float | None = None) -> Any:
@@ -151,6 +152,17 @@ class Measure(_Strict):
     rules: tuple[Rule, ...] = ()
     arenas: tuple[Arena, ...] = ()
     streams: tuple[Stream, ...] = ()
+    # money the measure spends a year beyond the actors' time (grants, allocations); the time its arenas and streams
+    # take is counted in person-years by the model itself (cost_person_years)
+    budget_nok: float = Field(default=0.0, ge=0.0, le=MAX_BUDGET_NOK, strict=True, allow_inf_nan=False)
+    budget_source: StrictStr = ""  # the seed and section, or "assumption: ..." (docs/ODD.md, Costs)
+
+    @model_validator(mode="after")
+    def _budget_has_a_source(self) -> Measure:
+        if self.budget_nok > 0 and not self.budget_source.strip():
+            raise ValueError(f"measure {self.title!r}: budget_nok = {self.budget_nok:g} needs a budget_source (the seed "
+                             "and section it rests on, or 'assumption: ...')")
+        return self
 
 
 class Today(_Strict):
@@ -165,6 +177,11 @@ class Catalogue(_Strict):
     today: Today
     models: dict[str, OrganisationModel]
     measures: dict[str, Measure]
+
+
+def budget_nok(measures: Mapping[str, Measure]) -> float:
+    """The money a set of measures spends a year (NOK), beyond the actors' time."""
+    return float(sum(m.budget_nok for m in measures.values()))
 
 
 def arenas_of(model: OrganisationModel, measures: Mapping[str, Measure]) -> list[Arena]:

@@ -32,10 +32,10 @@ def network_figures(manifest: dict[str, Any], runs: pd.DataFrame) -> list[tuple[
         measures = tuple(m for m in str(first["measures"]).split(",") if m)
         title = f"{model_label(structure)}, {measures_label(first['measures'])}"
         try:
-            organisation, params = simulated(specs[first["run_id"]], scenario)
+            organisation, params, premise = simulated(specs[first["run_id"]], scenario)
             model = CoordinationModel(structure=organisation, measures=scenario.measure_set(measures),
                                       engine=scenario.engine, municipalities=scenario.municipalities,
-                                      mandate_change_week=scenario.mandate_change, rer_pot=scenario.rer_pot,
+                                      mandate_change_week=premise, rer_pot=scenario.rer_pot,
                                       rng=int(first["seed"]), **params)
             model.run_weeks(scenario.weeks)
             buffer = io.BytesIO()

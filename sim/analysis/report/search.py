@@ -1,4 +1,4 @@
-"""The search's report page: what was searched, the answer about the references, the front in words."""
+"""The search's report page: what to choose for each priority, what was searched, the references, the front."""
 
 from __future__ import annotations
 
@@ -15,34 +15,40 @@ from sim.experiments.search.scores import COST, quantile_label
 from sim.simulation.metrics import CRITERIA
 
 from ..plots.canvas import DPI
-from ..plots.search import front_figure
+from ..plots.search import front_figure, tradeoff_figure
 from .render import png, render_page
 
 MAX_DESCRIBED = 40  # front members described one by one; the rest are in pareto.parquet
 
 
 def write_search_report(scenario: Scenario, root: Path, manifest: dict[str, Any], candidates: pd.DataFrame,
-                        comparisons: pd.DataFrame) -> dict[str, str]:
-    """Draw the front to ``figures/pareto.png`` and write ``report.html``; each file's SHA-256 by its path.
+                        comparisons: pd.DataFrame, decision: pd.DataFrame) -> dict[str, str]:
+    """Draw the front and the trade-offs to ``figures/`` and write ``report.html``; each file's SHA-256 by its path.
 
     What ``sim search`` passes to :func:`sim.experiments.search.run_search` as its presenter.
     """
     (root / "figures").mkdir(exist_ok=True)
-    figure = io.BytesIO()
-    front_figure(candidates, scenario.search).savefig(figure, format="png", dpi=DPI)
-    page = search_page(scenario, manifest, candidates, comparisons, figure.getvalue())
-    return {"figures/pareto.png": write_atomic(root / "figures" / "pareto.png", figure.getvalue()),
+    figures = {}
+    for name, draw in (("pareto", front_figure), ("tradeoffs", tradeoff_figure)):
+        buffer = io.BytesIO()
+        draw(candidates, scenario.search).savefig(buffer, format="png", dpi=DPI)
+        figures[name] = buffer.getvalue()
+    page = search_page(scenario, manifest, candidates, comparisons, decision, figures)
+    return {**{f"figures/{name}.png": write_atomic(root / "figures" / f"{name}.png", data)
+               for name, data in figures.items()},
             "report.html": write_atomic(root / "report.html", page.encode())}
 
 
 def search_page(scenario: Scenario, manifest: dict[str, Any], candidates: pd.DataFrame, comparisons: pd.DataFrame,
-                figure: bytes) -> str:
+                decision: pd.DataFrame, figures: dict[str, bytes]) -> str:
     """The report page as one HTML string (``templates/search.html``)."""
     return render_page("search.html", name=scenario.name, description=scenario.description, scenario=scenario,
-                       sections=[("searched", "What was searched"), ("answer", "Better than the references?"),
+                       sections=[("decision", "What to choose"), ("tradeoffs", "What it costs"),
+                                 ("searched", "What was searched"), ("answer", "Better than the references?"),
                                  ("front", "The front"), ("figure", "Figure")],
+                       decision=_decision(scenario, decision), tradeoffs=png(figures["tradeoffs"], DPI),
                        searched=_searched(scenario, manifest, candidates), answer=_answer(candidates, comparisons),
-                       front=_front(scenario, candidates), figure=png(figure, DPI))
+                       front=_front(scenario, candidates), figure=png(figures["pareto"], DPI))
 
 
 def _searched(scenario: Scenario, manifest: dict[str, Any], candidates: pd.DataFrame) -> dict[str, Any]:
@@ -58,10 +64,25 @@ def _searched(scenario: Scenario, manifest: dict[str, Any], candidates: pd.DataF
             "runs": manifest.get("runs_finished", 0)}
 
 
+def _decision(scenario: Scenario, decision: pd.DataFrame) -> dict[str, Any]:
+    """Per priority what to choose and the best reference, from ``decision.csv`` (:mod:`sim.experiments.search.decision`)."""
+    search = scenario.search
+    return {"rows": decision.to_dict("records"), "tolerance": search.tolerance,
+            "person_year_nok": search.person_year_nok, "scenarios": _scenario_count(scenario),
+            "n": int(decision["scenarios"].iloc[0]) if len(decision) else 0}
+
+
+def _scenario_count(scenario: Scenario) -> str:
+    """What one scenario of the regret is, in words."""
+    draws = "posterior draws" if scenario.design.kind == "posterior" else "parameter points"
+    premises = " (each under every premise about a change of mandate)" if scenario.design.premises else ""
+    return f"{draws}{premises} × the horizons the runs reach (2, 5 and 10 years)"
+
+
 def _answer(candidates: pd.DataFrame, comparisons: pd.DataFrame) -> dict[str, Any]:
     """Which structures are at least as good as every reference, or else the price of matching them all."""
-    refs = list(candidates.loc[candidates["reference"], "structure"])
-    counts = [(r, int(candidates[f"as_good_as_{r}"].sum() - 1)) for r in refs]
+    refs = list(dict.fromkeys(candidates.loc[candidates["reference"], "structure"]))
+    counts = [(r, int(candidates.loc[~candidates["reference"], f"as_good_as_{r}"].sum())) for r in refs]
     winners = candidates[candidates["as_good_as_all_references"]]
     if winners.empty:
         close = candidates[candidates["criteria_as_good_as_all_references"]].sort_values(f"{COST}_mean")

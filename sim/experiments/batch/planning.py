@@ -79,7 +79,7 @@ def make_plan(scenario: Scenario, out: Path, workers: int, *, timing: bool = Tru
         for spec in specs[:TIMING_RUNS]:
             attempt(spec, scenario)
         per_run = (time.perf_counter() - started) / min(TIMING_RUNS, len(specs))
-    points = design_points(scenario.design)
+    points = design_points(scenario.design, scenario.parameters)
     return Plan(structures=len(scenario.structures), measure_sets=len(scenario.measures), points=len(points),
                 distinct_points=len({tuple(sorted((k, repr(v)) for k, v in p.items())) for p in points}),
                 replications=replications, groups=len(groups(scenario)), runs=len(specs), saved=saved, stale=stale,

@@ -52,7 +52,7 @@ def _identity(structure: str, measures: tuple[str, ...], varied: tuple[tuple[str
 
 def groups(scenario: Scenario) -> list[tuple[str, tuple[str, ...], int, dict[str, float]]]:
     """Every (structure, measure set, point number, point) of the scenario, in plan order."""
-    points = design_points(scenario.design)
+    points = design_points(scenario.design, scenario.parameters)
     return [(s, tuple(m), k, pt) for s in scenario.structures for m in scenario.measures
             for k, pt in enumerate(points)]
 

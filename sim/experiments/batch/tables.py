@@ -28,6 +28,7 @@ from sim.simulation.metrics import METRICS, RECORDED
 from sim.simulation.parameters import BY_NAME
 from sim.simulation.structures import check_structure
 
+from ..designs import PREMISE
 from ..runner import write_atomic, write_parquet_atomic
 from ..scenario import Scenario
 from ..structural import as_column, is_structural, recorded, value_of
@@ -124,6 +125,9 @@ def tidy(runs: pd.DataFrame, scenario: Scenario, varied: tuple[str, ...]) -> pd.
         if is_structural(name):
             own = {s: recorded(value_of(check_structure(scenario.organisation(s)), name)) for s in scenario.structures}
             runs[name] = as_column(name, runs[name].where(runs[name].notna(), runs["structure"].map(own)))
+            continue
+        if name == PREMISE:  # every point of a design with premises names one
+            runs[name] = runs[name].astype(float)
             continue
         runs[name] = runs[name].fillna(scenario.parameters.get(name, BY_NAME[name].default)).astype(float)
     return runs

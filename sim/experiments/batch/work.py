@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.simulation.metrics import CRITERIA, LEVEL_SHARES, METRICS, horizon_values
+from sim.simulation.metrics import BUDGET, CRITERIA, LEVEL_SHARES, METRICS, horizon_values
 from sim.simulation.model import CoordinationModel
-from sim.simulation.structures import OrganisationModel, check_structure
+from sim.simulation.structures import OrganisationModel, budget_nok, check_structure
 
+from ..designs import PREMISE, premise_of
 from ..scenario import Scenario
 from ..structural import changed, is_structural, recorded
 from .specs import RunSpec
@@ -57,15 +58,18 @@ def identity_row(spec: RunSpec) -> dict[str, Any]:
             **{k: recorded(v) if is_structural(k) else v for k, v in spec.parameters}}
 
 
-def simulated(spec: RunSpec, scenario: Scenario) -> tuple[OrganisationModel | str, dict[str, float]]:
-    """The structure a run simulates (its scenario's, with the point's structural fields) and its parameters."""
+def simulated(spec: RunSpec, scenario: Scenario) -> tuple[OrganisationModel | str, dict[str, float], int | None]:
+    """The structure a run simulates (its scenario's, with the point's structural fields), its parameters, and its
+    premise about a change of mandate (the point's, where the design crosses premises, else the scenario's)."""
     point = dict(spec.parameters)
+    premise = premise_of(point)
+    point.pop(PREMISE, None)
     changes = {k: v for k, v in point.items() if is_structural(k)}
     params = {**scenario.parameters, **{k: v for k, v in point.items() if k not in changes}}
     organisation = scenario.organisation(spec.structure)
     if changes:
         organisation = changed(check_structure(organisation), changes)
-    return organisation, params
+    return organisation, params, scenario.mandate_change if premise == "scenario" else premise
 
 
 def failed(spec: RunSpec, error: str, trace: str = "") -> Outcome:
@@ -107,9 +111,9 @@ def simulate(spec: RunSpec, scenario: Scenario, like: CoordinationModel | None =
     :meth:`~sim.simulation.model.CoordinationModel.replicate`.
     """
     if like is None:
-        organisation, params = simulated(spec, scenario)
+        organisation, params, premise = simulated(spec, scenario)
         model = CoordinationModel(organisation, scenario.measure_set(spec.measures), engine=scenario.engine,
-                                  municipalities=scenario.municipalities, mandate_change_week=scenario.mandate_change,
+                                  municipalities=scenario.municipalities, mandate_change_week=premise,
                                   rer_pot=scenario.rer_pot, rng=spec.seed, **params)
     else:
         model = like.replicate(spec.seed)
@@ -123,6 +127,7 @@ def _outcome(spec: RunSpec, scenario: Scenario, history: np.ndarray, tables: lis
     bad = _not_finite(row, part)
     if bad:
         return failed(spec, f"NonFiniteResult: {bad}")
+    row[BUDGET] = budget_nok(scenario.measure_set(spec.measures))
     row.update(horizon_values(history))
     municipalities = [t.assign(run_id=spec.run_id)[["run_id", *t.columns]] for t in tables]
     series = [(spec.run_id, part)] if scenario.series else []

@@ -149,14 +149,6 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: Sequence[floa
     return [float(pyabc.weighted_statistics.weighted_quantile(values, weights, alpha=a)) for a in q]
 
 
-def resample(particles: pd.DataFrame, names: Sequence[str], n: int, seed: int) -> pd.DataFrame:
-    """``n`` draws from a weighted population (systematic resampling: each particle about its weight's share)."""
-    weights = particles["weight"].to_numpy(float)
-    positions = (np.random.default_rng(seed).random() + np.arange(n)) / n
-    index = np.minimum(np.searchsorted(np.cumsum(weights), positions), len(weights) - 1)
-    return particles.iloc[index][list(names)].reset_index(drop=True)
-
-
-__all__ = ["Posterior", "infer", "resample", "weighted_quantiles"]
+__all__ = ["Posterior", "infer", "weighted_quantiles"]
 
 

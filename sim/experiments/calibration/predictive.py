@@ -28,7 +28,7 @@ from tqdm import tqdm
 from sim.simulation.metrics import CRITERIA, HORIZON_YEARS
 
 from ..orderings import SCALE, report_verdicts
-from .inference import resample
+from ..posterior import resample
 from .patterns import ORDERINGS, PATTERNS, RELATIONS, model_criteria
 from .world import World, key, point_of
 

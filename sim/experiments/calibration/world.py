@@ -21,15 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.simulation.parameters import BY_NAME, PRIORS
 from sim.simulation.structures import OrganisationModel
 
+from ..posterior import from_priors, typed
 from .patterns import comparison_summaries, model_criteria, programme_summaries, today_summaries
-
-
-def typed(name: str, value: float) -> float | int:
-    """A parameter value as the model takes it: whole numbers rounded."""
-    return round(value) if BY_NAME[name].integer else float(value)
 
 
 def key(*parts: Any) -> str:
@@ -92,8 +87,7 @@ class World:
         particle resampled twice): each gets its own nuisance values and seeds.
         """
         rng = np.random.default_rng(int(key("nuisance", self.seed, sorted(point.items()), draw)[:15], 16))
-        nuisance = {p.name: typed(p.name, rng.uniform(p.low, p.high)) for p in PRIORS
-                    if p.name not in point and p.name not in self.base}
+        nuisance = from_priors(rng, exclude=[*point, *self.base])
         return {**nuisance, **self.base, **{n: typed(n, v) for n, v in point.items()}}
 
     def seeds(self, point: Mapping[str, float], draw: int | None = None) -> list[int]:
@@ -122,4 +116,4 @@ def point_of(names: Sequence[str], values: Sequence[float]) -> dict[str, float]:
     return {n: float(f"{float(v):.12g}") for n, v in zip(names, values, strict=True)}
 
 
-__all__ = ["Cache", "World", "key", "point_of", "typed"]
+__all__ = ["Cache", "World", "key", "point_of"]

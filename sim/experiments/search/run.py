@@ -26,18 +26,21 @@ from pymoo.core.termination import NoTermination
 from pymoo.problems.static import StaticProblem
 from pymoo.util.ref_dirs import get_reference_directions
 
+from sim.simulation.metrics import AT_HORIZONS
+
 from ..batch.errors import Interrupted
 from ..batch.executors import check_client, dask_workers
 from ..batch.folder import ResultFolder
 from ..batch.run import run_specs, stopping, usable_workers
 from ..batch.shutdown import Shutdown
 from ..batch.specs import RunSpec
+from ..designs import design_points
 from ..runner import output_path
 from ..scenario import Scenario, ScenarioError
 from ..structural import value_of
 from .outputs import OUTPUTS, Presenter, SearchResult, write_outputs
 from .scores import SCORED, objectives, scores
-from .space import Candidate, candidate_specs, decode, reference, variables
+from .space import Candidate, candidate_specs, decode, references, variables
 
 
 def run_search(scenario: Scenario, *, out: str | Path | None = None, workers: int | None = None, client: Any = None,
@@ -95,7 +98,7 @@ def _algorithm(scenario: Scenario) -> MixedVariableGA:
 def _search(scenario: Scenario, judge: Judge, quiet: bool) -> None:
     """References first, then ``generations`` rounds of ask, judge, tell."""
     search = scenario.search
-    judge.judge([reference(s) for s in search.references or scenario.structures], 0, quiet)
+    judge.judge(references(scenario), 0, quiet)
     problem = Problem(vars=variables(scenario), n_obj=search.objectives, n_ieq_constr=1)
     algorithm = _algorithm(scenario)
     algorithm.setup(problem, termination=NoTermination(), seed=search.seed)
@@ -128,6 +131,7 @@ class Judge:
         self._read: set[str] = set()
         self._judged: dict[str, dict[str, Any]] = {}  # candidate key -> its row
         self._specs: dict[str, list[RunSpec]] = {}
+        self.points = design_points(scenario.design, scenario.parameters)  # every candidate's uncertainty sample
 
     def specs(self) -> list[RunSpec]:
         """Every run of every candidate judged, in the order they were first asked for (no repeats)."""
@@ -141,7 +145,8 @@ class Judge:
         started = time.perf_counter()
         new = [c for c in dict.fromkeys(candidates) if c.key not in self._judged]
         for c in new:
-            self._specs.setdefault(c.key, candidate_specs(self.scenario, c))
+            if c.key not in self._specs:
+                self._specs[c.key] = candidate_specs(self.scenario, c, self.points)
         todo = [s for c in new for s in self._specs[c.key] if s.run_id not in self.folder.finished]
         todo = list({s.run_id: s for s in todo}.values())
         if todo:
@@ -158,14 +163,16 @@ class Judge:
         return pd.DataFrame([self._judged[c.key] for c in candidates])
 
     def runs_of(self, candidate: Candidate) -> pd.DataFrame:
-        """The candidate's finished runs: design point (the spec's) and scored outcomes."""
+        """The candidate's finished runs: design point (the spec's), scored outcomes and the criteria at each horizon."""
         found = [{**self.rows[s.run_id], "point": s.point} for s in self._specs[candidate.key] if s.run_id in self.rows]
-        return pd.DataFrame(found, columns=["point", *SCORED])
+        reached = [c for c in AT_HORIZONS if any(c in row for row in found)]
+        return pd.DataFrame(found, columns=["point", *SCORED, *reached])
 
     def _read_new_chunks(self) -> None:
         store = self.folder.store
         fresh = [c for c in store.chunks if c not in self._read]
-        for frame in store.read(fresh, "runs", columns=["run_id", "point", *SCORED]):
+        for frame in store.read(fresh, "runs"):
+            frame = frame[["run_id", "point", *SCORED, *(c for c in AT_HORIZONS if c in frame)]]
             for row in frame.to_dict("records"):
                 row.pop("point")  # the spec's point is the one that counts (runs_of)
                 self.rows[row.pop("run_id")] = row

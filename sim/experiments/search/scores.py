@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from sim.simulation.metrics import CRITERIA
+from sim.simulation.metrics import BUDGET, CRITERIA
 
 from ..intervals import ci_half_width
 from ..scenario import Search
 
 COST = "cost_person_years"
-SCORED: tuple[str, ...] = (*CRITERIA, COST)
+COSTS: tuple[str, ...] = (COST, BUDGET)  # the actors' time and the measures' money, both minimised
+SCORED: tuple[str, ...] = (*CRITERIA, *COSTS)
 TOLERANCE = 1e-12  # "at least as good": equal means within rounding count as equal
 
 
@@ -48,15 +49,15 @@ def scores(runs: pd.DataFrame, search: Search) -> dict[str, float]:
 
 
 def objective_names(search: Search) -> list[str]:
-    """The columns the search optimises, in order: each statistic of each criterion (maximised), then cost."""
+    """The columns the search optimises, in order: each statistic of each criterion (maximised), then the costs."""
     suffix = {"mean": "mean", "quantile": quantile_label(search.quantile)}
-    return [f"{c}_{suffix[s]}" for s in search.statistics for c in CRITERIA] + [f"{COST}_mean"]
+    return [f"{c}_{suffix[s]}" for s in search.statistics for c in CRITERIA] + [f"{c}_mean" for c in COSTS]
 
 
 def objectives(table: pd.DataFrame, search: Search) -> np.ndarray:
-    """The objective matrix pymoo minimises: criteria negated, cost as it is."""
+    """The objective matrix pymoo minimises: criteria negated, costs as they are."""
     names = objective_names(search)
-    sign = np.array([-1.0] * (len(names) - 1) + [1.0])
+    sign = np.array([-1.0] * (len(names) - len(COSTS)) + [1.0] * len(COSTS))
     return table[names].to_numpy(float) * sign
 
 
@@ -80,13 +81,14 @@ def paired(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, tuple[float, float, fl
 
 
 def at_least_as_good(difference: dict[str, tuple[float, float, float]], tolerance: float = TOLERANCE) -> bool:
-    """On every criterion at least the reference's mean score, at no more mean cost."""
-    return (all(difference[c][0] >= -tolerance for c in CRITERIA) and difference[COST][0] <= tolerance)
+    """On every criterion at least the reference's mean score, at no more mean cost in time or money."""
+    return (all(difference[c][0] >= -tolerance for c in CRITERIA)
+            and all(difference[c][0] <= tolerance for c in COSTS))
 
 
 def share_of_points_as_good(a: pd.DataFrame, b: pd.DataFrame, tolerance: float = TOLERANCE) -> float:
     """Share of design points where a is at least as good as b on every criterion at no more cost (point means)."""
     common = a.index.intersection(b.index)
     d = a.loc[common] - b.loc[common]
-    good = (d[list(CRITERIA)] >= -tolerance).all(axis=1) & (d[COST] <= tolerance)
+    good = (d[list(CRITERIA)] >= -tolerance).all(axis=1) & (d[list(COSTS)] <= tolerance).all(axis=1)
     return float(good.mean()) if len(good) else math.nan

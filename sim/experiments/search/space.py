@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -79,15 +80,31 @@ def decode(scenario: Scenario, x: dict[str, Any]) -> Candidate:
     return Candidate(structure, measures, tuple(sorted(changes)))
 
 
-def reference(structure: str) -> Candidate:
-    """A structure as it is declared, without measures: what the search compares its candidates with."""
-    return Candidate(structure, (), ())
+def reference(structure: str, measures: tuple[str, ...] = ()) -> Candidate:
+    """A structure as it is declared, with some measures: what the search compares its candidates with."""
+    return Candidate(structure, tuple(sorted(measures)), ())
 
 
-def candidate_specs(scenario: Scenario, candidate: Candidate) -> list[RunSpec]:
-    """The candidate's runs: each design point and replication, with that point's and replication's seed."""
+def references(scenario: Scenario) -> list[Candidate]:
+    """Every reference structure with every subset of the searchable measures (none first).
+
+    A candidate is compared with each reference given the same measures, so that "better than
+    model X" means a better structure, not more measures; the reference's best measure set is
+    among these too.
+    """
+    search = scenario.search
+    subsets = [m for k in range(len(search.measures) + 1) for m in itertools.combinations(search.measures, k)]
+    return [reference(s, m) for s in search.references or scenario.structures for m in subsets]
+
+
+def candidate_specs(scenario: Scenario, candidate: Candidate, points: list[dict[str, Any]] | None = None,
+                    ) -> list[RunSpec]:
+    """The candidate's runs: each design point and replication, with that point's and replication's seed.
+
+    ``points``: the design's points when the caller has them (a posterior design reads its file to draw them).
+    """
     specs = []
-    for k, point in enumerate(design_points(scenario.design)):
+    for k, point in enumerate(design_points(scenario.design, scenario.parameters) if points is None else points):
         for r in range(scenario.max_replications):
             spec = run_spec(scenario, candidate.structure, candidate.measures, k, {**point, **dict(candidate.changes)}, r)
             # its own id: a batch's run of the same identity has another seed, and the two must never pass for each other
