@@ -108,11 +108,13 @@ def test_new_arenas_get_their_rights_without_a_mandate_change():
 
 
 def test_collective_ownership_diffuses_responsibility():
-    # seed 000 model 3 negative effects: 'ansvarsforvitring'
-    # any collective owner, here model 2's board deciding from week 78 (no mandate change needed)
-    sharp = _mean("model2", 208, "participant_effort_py", responsibility_diffusion=0.0)
-    diffuse = _mean("model2", 208, "participant_effort_py", responsibility_diffusion=1.0)
-    assert diffuse < sharp
+    # seed 000 model 3 negative effects: 'ansvarsforvitring': any collective owner, here model 2's board deciding
+    # from week 78 (no mandate change needed), gives the work it steers less priority, so that work waits longer
+    # (how much effort moves elsewhere depends on how tight capacity is: lead time is the direct observable)
+    seeds = range(20)
+    sharp = [simulate("model2", 208, rng=s, responsibility_diffusion=0.0).outcomes()["lead_time_weeks"] for s in seeds]
+    diffuse = [simulate("model2", 208, rng=s, responsibility_diffusion=2.0).outcomes()["lead_time_weeks"] for s in seeds]
+    assert welch_interval(np.array(sharp), np.array(diffuse))[1] > 0  # 95 % interval of diffuse - sharp above 0
     assert principals_share(7, 0.5) == 1.0 / 4.0
     assert principals_share(1, 0.5) == 1.0
 

@@ -69,7 +69,8 @@ def test_a_standing_arena_without_rights_reaches_and_holds_step_four_only_while_
 def test_strategic_coordination_depends_on_membership_and_the_leads_responsibility_without_rights():
     # 000 table 4: model 1 "middels: noe sterkere enn i dag, men forankret først og fremst i helsesektoren";
     # 004 §4.2: the lead aligns the members' steering signals ("samordning av styringssignaler")
-    seeds = range(30)
+    # 100 seeds: with the calibrated defaults the lead's part is small (about +0.003 in the last year's mean)
+    seeds = range(100)
     model1 = MODELS["model1"]
     full = _last_year(model1, seeds, "strategic_coordination")
     health = _last_year(_with_arena(model1, members=("Hdir", "FHI", "Helsetilsynet")), seeds, "strategic_coordination")

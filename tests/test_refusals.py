@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -259,8 +260,9 @@ def test_7_export_of_a_search_folder_is_refused(batches, tmp_path, capsys):
 
 
 def test_7_calibrate_with_too_few_predictive_replications_is_refused_before_running(tmp_path, capsys):
-    text = Path("scenarios/calibration.toml").read_text().replace("predictive_replications = 20",
-                                                                  "predictive_replications = 0")
+    text = re.sub(r"(?m)^predictive_replications = \d+", "predictive_replications = 0",
+                  Path("scenarios/calibration.toml").read_text())
+    assert "predictive_replications = 0" in text
     path = tmp_path / "calibration.toml"
     path.write_text(text.replace('structure_file = "programme_0_24.toml"',
                                  f'structure_file = "{Path("scenarios/programme_0_24.toml").resolve()}"'))
