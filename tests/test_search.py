@@ -82,7 +82,10 @@ def test_a_search_judges_the_references_and_its_candidates_and_writes_its_output
     assert "The front" in html and "Better than the references?" in html
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["search"]) == {"candidates.parquet", "comparisons.parquet", "pareto.parquet", "decision.csv",
-                                       "report.html", "figures/pareto.png", "figures/tradeoffs.png"}
+                                       "front.csv", "report.html", "figures/pareto.png", "figures/tradeoffs.png"}
+    front = pd.read_csv(out / "front.csv", keep_default_na=False)
+    assert list(front["candidate"]) == list(pd.read_parquet(out / "pareto.parquet").sort_values(
+        "total_cost_nok", kind="stable")["candidate"])
 
 
 def test_the_front_is_exactly_the_non_dominated_candidates(searched):

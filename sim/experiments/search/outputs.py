@@ -8,7 +8,8 @@ it is at least as good on every criterion at no more cost (on the means) as that
 the same measures*, at what share of the design points, and whether as the reference with its
 best measure set.  ``comparisons.parquet``: the paired differences behind that, per criterion,
 with their CIs.  ``pareto.parquet``: the non-dominated candidates, each described in words.
-``decision.csv``: per priority what to choose and the best reference (:mod:`.decision`).  The
+``decision.csv``: per priority what to choose and the best reference (:mod:`.decision`);
+``front.csv``: the front's key columns, cheapest first.  The
 checksums go into the manifest's ``search`` record, with those of the figure and page a
 :data:`Presenter` writes (``sim search`` passes :func:`sim.analysis.report.search.write_search_report`;
 drawing and page layout belong to the analysis layer, which this one never imports).
@@ -44,7 +45,7 @@ from .scores import (
     share_of_points_as_good,
 )
 
-OUTPUTS = ("candidates.parquet", "comparisons.parquet", "pareto.parquet", "decision.csv", "report.html",
+OUTPUTS = ("candidates.parquet", "comparisons.parquet", "pareto.parquet", "decision.csv", "front.csv", "report.html",
            "figures/pareto.png", "figures/tradeoffs.png")
 # writes the figures and page into the folder from (scenario, folder, manifest, candidates, comparisons, decision);
 # returns the SHA-256 of each file it wrote by its path in the folder (the names are among OUTPUTS)
@@ -113,11 +114,22 @@ def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: 
     record = {name: write_parquet_atomic(frame, root / name) for name, frame in
               (("candidates.parquet", candidates), ("comparisons.parquet", comparisons), ("pareto.parquet", pareto))}
     record["decision.csv"] = write_atomic(root / "decision.csv", decision.to_csv(index=False).encode())
+    record["front.csv"] = write_atomic(root / "front.csv", front_table(pareto).to_csv(index=False).encode())
     if present is not None:
         record |= present(scenario, root, manifest, candidates, comparisons, decision)
     manifest["search"] = record
     write_manifest(root, manifest)
     return SearchResult(candidates, pareto, comparisons, root)
+
+
+FRONT_COLUMNS = ("candidate", "reference", "structure", "measures", *(f"{c}_mean" for c in CRITERIA),
+                 f"{COST}_mean", f"{BUDGET}_mean", "total_cost_nok", f"regret_max_{BALANCED}",
+                 f"within_tolerance_{BALANCED}", "description")
+
+
+def front_table(pareto: pd.DataFrame) -> pd.DataFrame:
+    """The front in a small table to read or commit (``front.csv``): who, what it scores, costs and risks."""
+    return pareto[[c for c in FRONT_COLUMNS if c in pareto]].sort_values("total_cost_nok", kind="stable")
 
 
 def fair_references(candidates: pd.DataFrame) -> list[tuple[str, list[int], int]]:
