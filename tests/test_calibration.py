@@ -25,7 +25,7 @@ from sim.experiments.calibration.distance import discrepancy, distance, shortfal
 from sim.experiments.calibration.inference import weighted_quantiles
 from sim.experiments.calibration.patterns import ORDERINGS, PATTERNS, RELATIONS, SEPARATED, Target, standardised
 from sim.experiments.calibration.screen import calibrated, pick
-from sim.experiments.calibration.world import Cache
+from sim.experiments.calibration.world import Cache, World, key
 from sim.experiments.scenario import load_scenario
 from sim.simulation.parameters import BY_NAME, PARAMETERS, PRIORS
 
@@ -245,6 +245,16 @@ def test_a_folder_of_another_calibration_is_refused_unless_restarted(tiny, tmp_p
     assert refused.returncode == 2 and "--restart" in refused.stderr
     assert json.loads((out / "calibration.json").read_text())["fingerprint"]["scenario"]["seed"] == 7301
     assert (out / "posterior.parquet").is_file()  # nothing lost
+
+
+@pytest.mark.parametrize("replications", [1, 2, 4, 7, 8, 10, 20, 50])
+def test_every_replication_gets_its_own_seed_and_the_first_seven_never_change(replications):
+    """The posterior predictive's 10 or 20 replications once ran out of hash digits after seven (an error, late)."""
+    world = World(programme=None, base={}, replications=replications, seed=7301)
+    seeds = world.seeds({"weak_priority": 0.3}, draw=4)
+    assert len(seeds) == len(set(seeds)) == replications and all(0 <= s < 16**15 for s in seeds)
+    root = key("seeds", 7301, sorted({"weak_priority": 0.3}.items()), 4)
+    assert seeds[:7] == [int(root[8 * k:8 * k + 15], 16) for k in range(min(replications, 7))]
 
 
 # --- the committed calibration --------------------------------------------------------------------------------

@@ -91,7 +91,11 @@ class World:
         return {**nuisance, **self.base, **{n: typed(n, v) for n, v in point.items()}}
 
     def seeds(self, point: Mapping[str, float], draw: int | None = None) -> list[int]:
+        """One seed per replication from overlapping 15-digit windows of a SHA-256, extended by hashing it again
+        where more than seven replications need more digits (the first seven never change)."""
         root = key("seeds", self.seed, [] if self.common_seeds else sorted(point.items()), draw)
+        while len(root) < 8 * self.replications + 7:
+            root += key("more seeds", root)
         return [int(root[8 * k:8 * k + 15], 16) for k in range(self.replications)]
 
     def summaries(self, point: Mapping[str, float], orderings: bool, draw: int | None = None) -> dict[str, float]:
