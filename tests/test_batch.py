@@ -18,6 +18,7 @@ from sim.cli import main
 from sim.experiments.batch import plan, run_batch
 from sim.experiments.designs import design_points
 from sim.experiments.scenario import Design, load_scenario, scenario_from_dict
+from sim.simulation.metrics import BUDGET, RECORDED
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +58,9 @@ def test_output_files_and_their_content(tmp_path):
     assert len(list((tmp_path / "steps.parquet").glob("part-*.parquet"))) >= 1  # partitioned on disk
     summary = pd.read_csv(tmp_path / "summary.csv", keep_default_na=False)
     assert {"structure", "measures", "outcome", "n", "mean", "std", "ci95_low", "ci95_high"} <= set(summary.columns)
-    assert len(summary) == 4 * len(METRICS) and (summary["n"] == 3).all()
+    recorded = [name for name in RECORDED if name in runs]  # the metrics and the measures' budget (no horizon in 40 weeks)
+    assert recorded == [*METRICS, BUDGET]
+    assert len(summary) == 4 * len(recorded) and (summary["n"] == 3).all()
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["runs_finished"] == 12 and manifest["runs_failed"] == 0
     assert {"scenario_sha256", "versions", "started", "finished"} <= set(manifest)
