@@ -49,17 +49,20 @@ def test_single_model_parameters_are_the_documented_ones(reached):
     assert single == _documented_single_model()
 
 
-@pytest.mark.parametrize("parameter, low, high", [("renewal_gap_weeks", 0, 60), ("collapse_prob", 0.0, 1.0),
-                                                  ("collapse_level", 0, 3)])
-def test_the_programme_rules_act_on_any_arena_with_a_period(parameter, low, high):
+@pytest.mark.parametrize("parameter, low, high, given", [("renewal_gap_weeks", 0, 60, {}),
+                                                         ("collapse_prob", 0.0, 1.0, {"collapse_level": 0}),
+                                                         ("collapse_level", 0, 3, {"collapse_prob": 1.0})])
+def test_the_programme_rules_act_on_any_arena_with_a_period(parameter, low, high, given):
     # the single-model rules are about programme periods; model 1's group, made a renewed plenary programme (so that
-    # it links pairs that do not also work together in the line), has them too
+    # it links pairs that do not also work together in the line), has them too.  How deep a collapse goes acts only
+    # where one happens, and whether one happens only where it goes below where relations stand: each is tested
+    # with the other set so that it can act
     model1 = catalogue().models["model1"]
     group = model1.arenas[0].model_copy(update={"period_weeks": 100, "renewed": True, "topology": "plenary"})
     programme = model1.model_copy(update={"arenas": (group,)})
     runs = []
     for value in (low, high):
-        m = CoordinationModel(programme, rng=4, **{parameter: value})
+        m = CoordinationModel(programme, rng=4, **given, **{parameter: value})
         m.run_weeks(400)
         runs.append(m.metric_history())
     assert not np.array_equal(*runs)
