@@ -25,7 +25,8 @@ class Groups:
     """The (structure, measure set) groups of a batch in plan order, and how to place and colour them."""
 
     def __init__(self, runs: pd.DataFrame) -> None:
-        self.keys: list[tuple[str, str]] = list(runs.groupby(["structure", "measures"], sort=False).groups)
+        # first-seen order, whatever the pandas version (GroupBy.groups of older pandas sorts the keys)
+        self.keys: list[tuple[str, str]] = list(dict.fromkeys(zip(runs["structure"], runs["measures"], strict=True)))
         self.structures = list(dict.fromkeys(s for s, _ in self.keys))
         self.sets = list(dict.fromkeys(m for _, m in self.keys))
         self.width = 0.8 / len(self.sets)

@@ -23,10 +23,11 @@ SOBOL_AXIS = (-0.05, 1.05)
 def _clipped(value: np.ndarray, conf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values and asymmetric error bars kept inside the Sobol' axis, so nothing is drawn off it."""
     low, high = SOBOL_AXIS
+    half = np.abs(np.nan_to_num(conf))  # a half-width, whatever sign the installed SALib gives an undefined one
     shown = np.clip(np.nan_to_num(value), low, high)
-    lower = np.clip(np.nan_to_num(value - conf), low, high)
-    upper = np.clip(np.nan_to_num(value + conf), low, high)
-    return shown, np.vstack([shown - lower, upper - shown])
+    lower = np.clip(np.nan_to_num(value) - half, low, high)
+    upper = np.clip(np.nan_to_num(value) + half, low, high)
+    return shown, np.vstack([np.maximum(shown - lower, 0.0), np.maximum(upper - shown, 0.0)])
 
 
 @styled
@@ -63,7 +64,8 @@ def sensitivity_indices(table: pd.DataFrame) -> Figure:
                 y = np.arange(len(parameters)) + (j - (len(keys) - 1) / 2) * slot
                 colour = MODEL_COLOURS.get(s, "#4c72b0")
                 if method == "morris":
-                    ax.barh(y, rows["mu_star"], height=slot * 0.9, color=colour, xerr=rows["mu_star_conf"],
+                    ax.barh(y, rows["mu_star"], height=slot * 0.9, color=colour,
+                            xerr=rows["mu_star_conf"].abs().fillna(0.0),
                             error_kw={"capsize": 2, "linewidth": 0.8})
                     ax.plot(rows["sigma"], y, linestyle="none", marker="D", markersize=3.5, markerfacecolor="white",
                             markeredgecolor="black", markeredgewidth=0.8)
