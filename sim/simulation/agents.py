@@ -564,7 +564,10 @@ def python_week(model: CoordinationModel, week: int) -> None:
     for a in range(n_arenas):
         actors[w.ar_lead[a]].convene(a, week, decisions[a], open_in_arena)
     np.add(s.committed, s.load, out=s.committed)
-    s.ring[R_LOAD, slot] += sum(s.load.tolist())
+    total = 0.0
+    for value in s.load.tolist():  # one by one, as the kernel adds them: Python 3.12's sum() compensates, it does not
+        total += value
+    s.ring[R_LOAD, slot] += total
     for actor in actors:
         actor.allocate_effort(open_ids)
     for a in open_ids:
