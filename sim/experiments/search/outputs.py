@@ -75,10 +75,11 @@ def write_outputs(scenario: Scenario, root: Path, table: pd.DataFrame, runs_of: 
     front = feasible[non_dominated(objectives(candidates.iloc[feasible], search))]
     candidates["on_front"] = False
     candidates.loc[candidates.index[front], "on_front"] = True
-    scenarios = {int(k): scenario_scores(runs_of(objects[k])) for k in feasible}
+    runs = [runs_of(c) for c in objects]  # each candidate's runs gathered once, for the regret and every reference
+    scenarios = {int(k): scenario_scores(runs[k]) for k in feasible}
     robustness = regret_table(scenarios, search.tolerance, search.quantile)
     candidates = candidates.join(robustness)
-    means = [point_means(runs_of(c)) for c in objects]  # once per candidate, for every reference
+    means = [point_means(r) for r in runs]
     fair = fair_references(candidates)
     records = []
     good_all = np.ones(len(candidates), bool)
